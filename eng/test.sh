@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: unit, package (real 'dotnet publish' of throw-away consumers) and end to end
+# (a real Docker engine with BuildKit). Sets up what they need first: an engine (installing and
+# starting one when none answers) and the offline base image. Ends with 'N passed, N failed'.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+setup="$(bash eng/setup-engine.sh)"
+export "${setup?}"
+export BUILDSECRETS_DOCKER DOCKER_BUILDKIT=1
+echo "test.sh: docker client for the tests: $BUILDSECRETS_DOCKER" >&2
+
+mkdir -p artifacts/test-logs
+log=artifacts/test-logs/dotnet-test.log
+set +e
+dotnet test --project tests/BuildSecrets.MSBuild.Tests -c Release 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -E '^\s+failed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+skipped=$(grep -E '^\s+skipped: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+total=$(grep -cE '^\s+total: [0-9]+' "$log" || true)
+
+if [ "$total" -eq 0 ]; then
+  echo "test.sh: no test summary (the build or the test host failed); see $log" >&2
+  exit 1
+fi
+if [ "$skipped" -ne 0 ] && [ "$status" -eq 0 ]; then
+  echo "test.sh: $skipped test(s) were skipped; every test must run" >&2
+  status=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"

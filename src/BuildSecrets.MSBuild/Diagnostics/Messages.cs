@@ -1,0 +1,102 @@
+namespace BuildSecrets.MSBuild.Diagnostics;
+
+/// <summary>
+/// Every message the package reports. Codes share the prefix BSEC and are grouped by area:
+/// 1xxx project input, 2xxx docker client and engine, 3xxx the build itself.
+/// Messages name the thing at fault and say how to fix it; none ever contains a secret value.
+/// </summary>
+internal static class Messages
+{
+    private static Diagnostic Error(string code, string message) => new(code, Severity.Error, message);
+
+    // 1xxx: project input, checked before docker is started.
+    public static Diagnostic SecretHasNoSource(string id) => Error(
+        "BSEC1001",
+        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file) or EnvironmentVariable (a variable name) metadata.");
+
+    public static Diagnostic SecretHasTwoSources(string id) => Error(
+        "BSEC1002",
+        $"DockerSecret '{id}' sets both Source and EnvironmentVariable. Keep only one of them.");
+
+    public static Diagnostic SecretFileMissing(string id, string path) => Error(
+        "BSEC1003",
+        $"DockerSecret '{id}': the source file '{path}' does not exist. Create it, or fix the Source path (relative paths start at the project directory).");
+
+    public static Diagnostic SecretFileUnreadable(string id, string path, string reason) => Error(
+        "BSEC1004",
+        $"DockerSecret '{id}': the source file '{path}' cannot be read ({reason}). Make it a readable file for the user running the build.");
+
+    public static Diagnostic SecretVariableUnset(string id, string variable) => Error(
+        "BSEC1005",
+        $"DockerSecret '{id}': the environment variable '{variable}' is not set or is empty. Set it in the environment of the build (for example 'export {variable}=...' before 'dotnet publish').");
+
+    public static Diagnostic SecretDuplicate(string id) => Error(
+        "BSEC1006",
+        $"DockerSecret '{id}' is declared more than once. Give each secret its own id.");
+
+    public static Diagnostic SecretIdInvalid(string id) => Error(
+        "BSEC1007",
+        $"DockerSecret id '{id}' is not valid. Use letters, digits, '.', '_' and '-' only (BuildKit splits secret options on ',' and '=', and the id names the file under /run/secrets).");
+
+    public static Diagnostic SecretVariableNameInvalid(string id, string variable) => Error(
+        "BSEC1008",
+        $"DockerSecret '{id}': '{variable}' is not a valid environment variable name. Use letters, digits and '_', not starting with a digit.");
+
+    public static Diagnostic DockerfileMissing(string path) => Error(
+        "BSEC1009",
+        $"The Dockerfile '{path}' does not exist. Add a Dockerfile to the project directory, set DockerfileFile to its path, or set DockerBuildEnabled=false to publish without building an image.");
+
+    public static Diagnostic ContextMissing(string path) => Error(
+        "BSEC1010",
+        $"The build context folder '{path}' does not exist. Publish first (the default context is the publish folder) or set DockerfileContext to an existing folder.");
+
+    public static Diagnostic BuildArgInvalid(string name) => Error(
+        "BSEC1011",
+        $"DockerBuildArg '{name}' is not a valid build argument name. Use letters, digits and '_' (no '=', spaces or ',').");
+
+    public static Diagnostic BuildArgDuplicate(string name) => Error(
+        "BSEC1012",
+        $"DockerBuildArg '{name}' is declared more than once. Keep one item per name.");
+
+    public static Diagnostic RepositoryInvalid(string repository) => Error(
+        "BSEC1013",
+        $"ContainerRepository '{repository}' is not a valid image name. Use lower-case letters, digits and the separators '.', '_', '-' and '/', starting and ending with a letter or digit.");
+
+    public static Diagnostic TagInvalid(string tag) => Error(
+        "BSEC1014",
+        $"The image tag '{tag}' is not valid. A tag has at most 128 letters, digits, '_', '.' and '-', and does not start with '.' or '-'. Fix ContainerImageTag or ContainerImageTags.");
+
+    // 2xxx: the docker client and the engine.
+    public static Diagnostic CliNotFound(string cli) => Error(
+        "BSEC2001",
+        $"The docker client '{cli}' was not found. Install Docker (or a docker-compatible client), put it on PATH, or set DockerCli to its full path.");
+
+    public static Diagnostic EngineUnreachable(string cli, string detail) => Error(
+        "BSEC2002",
+        $"No container engine answered the docker client '{cli}': {detail} Start one (Docker Desktop, 'sudo systemctl start docker', or 'dockerd &'), or point DOCKER_HOST at a running engine.");
+
+    public static Diagnostic BuildxMissing(string cli, string version) => Error(
+        "BSEC2003",
+        $"The docker client '{cli}' (version {version}) has no buildx plugin, and Docker 23 and later build with BuildKit only through buildx. Install the buildx plugin (package docker-buildx-plugin or docker-buildx), or set DockerCli to a client that has it.");
+
+    public static Diagnostic ClientWithoutBuildKit(string cli, string version) => Error(
+        "BSEC2004",
+        $"The docker client '{cli}' (version '{version}') cannot run BuildKit builds with secrets. Use Docker 18.09 or later (with the buildx plugin for 23 and later), or set DockerCli to such a client.");
+
+    public static Diagnostic CliFailed(string cli, string command, int exitCode, string output) => Error(
+        "BSEC2005",
+        $"'{cli} {command}' failed with exit code {exitCode}: {output} Check that the docker client works ('{cli} {command}' in a terminal).");
+
+    // 3xxx: the build.
+    public static Diagnostic BuildFailed(string step, int exitCode, string detail) => Error(
+        "BSEC3001",
+        $"docker build failed (exit code {exitCode}) at step {step}.{detail} Fix the failing step in the Dockerfile; the full BuildKit output is in the build log at normal verbosity.");
+
+    public static Diagnostic BuildProducedNoImage(string idFile) => Error(
+        "BSEC3002",
+        $"docker build succeeded but wrote no image id to '{idFile}'. Check that the docker client supports --iidfile, or set DockerCli to one that does.");
+
+    public static Diagnostic BuildCanceled() => new(
+        "BSEC3003", Severity.Warning,
+        "The image build was canceled; the docker client was stopped and no image was tagged.");
+}

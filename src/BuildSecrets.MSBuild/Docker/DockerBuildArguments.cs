@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Text;
+using BuildSecrets.MSBuild.Model;
+
+namespace BuildSecrets.MSBuild.Docker;
+
+/// <summary>Turns a <see cref="BuildRequest"/> into the docker client's argument list. Secret values never appear in it.</summary>
+internal static class DockerBuildArguments
+{
+    public static IReadOnlyList<string> Create(BuildRequest request, BuildMode mode)
+    {
+        var args = new List<string>();
+        if (mode == BuildMode.Buildx)
+        {
+            args.Add("buildx");
+            args.Add("build");
+            args.Add("--load");
+        }
+        else
+        {
+            args.Add("build");
+        }
+
+        args.Add("--progress=plain");
+        args.Add("--file");
+        args.Add(request.Dockerfile);
+
+        foreach (var tag in request.Tags)
+        {
+            args.Add("--tag");
+            args.Add($"{request.Repository}:{tag}");
+        }
+
+        foreach (var secret in request.Secrets)
+        {
+            args.Add("--secret");
+            args.Add(SecretSpec(secret));
+        }
+
+        foreach (var arg in request.BuildArgs)
+        {
+            args.Add("--build-arg");
+            args.Add($"{arg.Name}={arg.Value}");
+        }
+
+        if (!string.IsNullOrEmpty(request.Network))
+        {
+            args.Add("--network");
+            args.Add(request.Network!);
+        }
+
+        args.Add("--iidfile");
+        args.Add(request.ImageIdFile);
+        args.Add(request.Context);
+        return args;
+    }
+
+    /// <summary>The <c>--secret</c> value: BuildKit reads it as one CSV record, so fields with ',' or '"' are quoted.</summary>
+    public static string SecretSpec(SecretDeclaration secret) =>
+        secret.Kind == SecretSourceKind.EnvironmentVariable
+            ? $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.EnvironmentVariable)}"
+            : $"{CsvField("id=" + secret.Id)},{CsvField("src=" + secret.Source)}";
+
+    internal static string CsvField(string field)
+    {
+        if (field.IndexOf(',') < 0 && field.IndexOf('"') < 0)
+        {
+            return field;
+        }
+
+        var quoted = new StringBuilder(field.Length + 2).Append('"');
+        foreach (var c in field)
+        {
+            quoted.Append(c == '"' ? "\"\"" : c.ToString());
+        }
+
+        return quoted.Append('"').ToString();
+    }
+}

@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using BuildSecrets.MSBuild.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace BuildSecrets.MSBuild.Docker;
+
+/// <summary>The result of one image build.</summary>
+internal sealed record BuildOutcome(int ExitCode, string? ImageId, BuildKitProgressLog Progress, TimeSpan Duration);
+
+/// <summary>Runs the docker client (every process through CliWrap, arguments as a list).</summary>
+internal sealed class DockerClient
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
+
+    public DockerClient(string displayName, string executable)
+    {
+        DisplayName = displayName;
+        Executable = executable;
+    }
+
+    /// <summary>The client as the user named it (DockerCli), for messages.</summary>
+    public string DisplayName { get; }
+
+    /// <summary>The full path that is started.</summary>
+    public string Executable { get; }
+
+    /// <summary>Finds the client: a path is taken as is, a bare name is looked up on PATH.</summary>
+    public static DockerClient Locate(string cli, string? pathVariable)
+    {
+        var found = ResolveExecutable(cli, pathVariable, RuntimeInformation.IsOSPlatform(OSPlatform.Windows));
+        return found is null ? throw new BuildSecretsException(Messages.CliNotFound(cli)) : new DockerClient(cli, found);
+    }
+
+    internal static string? ResolveExecutable(string cli, string? pathVariable, bool windows)
+    {
+        var extensions = windows ? new[] { string.Empty, ".exe", ".cmd", ".bat" } : new[] { string.Empty };
+        if (cli.IndexOf('/') >= 0 || cli.IndexOf('\\') >= 0)
+        {
+            return extensions.Select(e => Path.GetFullPath(cli + e)).FirstOrDefault(File.Exists);
+        }
+
+        foreach (var folder in (pathVariable ?? string.Empty).Split(Path.PathSeparator))
+        {
+            if (folder.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            foreach (var extension in extensions)
+            {
+                var candidate = Path.Combine(folder.Trim().Trim('"'), cli + extension);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Asks the client for its version, the engine's version and whether buildx is there.</summary>
+    public async Task<DockerClientInfo> InspectAsync(CancellationToken cancellationToken)
+    {
+        var version = await RunProbeAsync(
+            ["version", "--format", "{{.Client.Version}}|{{if .Server}}{{.Server.Version}}{{end}}"], cancellationToken);
+        var fields = version.StandardOutput.Trim().Split('|');
+        var clientVersion = fields[0].Trim();
+        var serverVersion = fields.Length > 1 && fields[1].Trim().Length > 0 ? fields[1].Trim() : null;
+
+        if (version.ExitCode != 0 || serverVersion is null)
+        {
+            var detail = FirstLines(version.StandardError.Length > 0 ? version.StandardError : version.StandardOutput);
+            if (clientVersion.Length == 0 && version.ExitCode != 0 && detail.IndexOf("daemon", StringComparison.OrdinalIgnoreCase) < 0
+                && detail.IndexOf("connect", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                throw new BuildSecretsException(Messages.CliFailed(DisplayName, "version", version.ExitCode, detail));
+            }
+
+            throw new BuildSecretsException(Messages.EngineUnreachable(DisplayName, detail.Length > 0 ? EndSentence(detail) : "the engine did not answer."));
+        }
+
+        var buildx = await RunProbeAsync(["buildx", "version"], cancellationToken);
+        return new DockerClientInfo(clientVersion, serverVersion, buildx.ExitCode == 0);
+    }
+
+    /// <summary>Runs the build, handing every output line to <paramref name="onLine"/> as it arrives.</summary>
+    public async Task<BuildOutcome> BuildAsync(
+        IReadOnlyList<string> arguments,
+        BuildMode mode,
+        string imageIdFile,
+        Action<string> onLine,
+        CancellationToken forcefulCancellation,
+        CancellationToken gracefulCancellation)
+    {
+        var progress = new BuildKitProgressLog();
+        var started = DateTime.UtcNow;
+        var target = PipeTarget.ToDelegate(line =>
+        {
+            progress.Add(line);
+            onLine(line);
+        });
+
+        if (File.Exists(imageIdFile))
+        {
+            File.Delete(imageIdFile);
+        }
+
+        var command = Cli.Wrap(Executable)
+            .WithArguments(arguments)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(target)
+            .WithStandardErrorPipe(target);
+        if (mode == BuildMode.ClassicBuildKit)
+        {
+            command = command.WithEnvironmentVariables(env => env.Set("DOCKER_BUILDKIT", "1"));
+        }
+
+        var result = await StartAsync(command, () => command.ExecuteAsync(forcefulCancellation, gracefulCancellation));
+        var imageId = result.ExitCode == 0 && File.Exists(imageIdFile)
+            ? File.ReadAllText(imageIdFile).Trim()
+            : null;
+        return new BuildOutcome(result.ExitCode, string.IsNullOrEmpty(imageId) ? null : imageId, progress, DateTime.UtcNow - started);
+    }
+
+    private async Task<BufferedCommandResult> RunProbeAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        var command = Cli.Wrap(Executable).WithArguments(arguments).WithValidation(CommandResultValidation.None);
+        try
+        {
+            return await StartAsync(command, () => command.ExecuteBufferedAsync(timeout.Token));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BuildSecretsException(Messages.EngineUnreachable(
+                DisplayName, $"'{DisplayName} {string.Join(" ", arguments)}' did not answer within {ProbeTimeout.TotalSeconds:0} seconds."));
+        }
+    }
+
+    private async Task<T> StartAsync<T>(Command command, Func<CommandTask<T>> execute)
+    {
+        try
+        {
+            return await execute();
+        }
+        catch (Win32Exception)
+        {
+            // The file exists but cannot be started (not executable, wrong format).
+            throw new BuildSecretsException(Messages.CliNotFound(command.TargetFilePath));
+        }
+    }
+
+    private static string FirstLines(string text)
+    {
+        var lines = text.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Take(3);
+        return string.Join(" ", lines).Trim();
+    }
+
+    private static string EndSentence(string text) => text.EndsWith(".", StringComparison.Ordinal) ? text : text + ".";
+}

@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace BuildSecrets.MSBuild.Docker;
+
+/// <summary>
+/// Masks secret values in lines before they reach the MSBuild log, so that a step which prints a
+/// mounted secret does not copy it into the build output. Holds the values in memory only.
+/// </summary>
+internal sealed class SecretRedactor
+{
+    /// <summary>Shorter values would mask ordinary words all over the log and hide nothing useful.</summary>
+    internal const int MinimumLength = 4;
+
+    public const string Mask = "***";
+
+    private readonly List<string> _values = new();
+
+    public bool IsEmpty => _values.Count == 0;
+
+    /// <summary>Adds a secret's whole value and the meaningful values inside it (lines, netrc passwords, KEY=VALUE values).</summary>
+    public void Add(string secret)
+    {
+        foreach (var candidate in Candidates(secret))
+        {
+            if (candidate.Length >= MinimumLength && !_values.Contains(candidate, StringComparer.Ordinal))
+            {
+                _values.Add(candidate);
+            }
+        }
+
+        // Longest first, so that a value containing another is masked whole.
+        _values.Sort((a, b) => b.Length.CompareTo(a.Length));
+    }
+
+    public string Redact(string line)
+    {
+        foreach (var value in _values)
+        {
+            if (line.IndexOf(value, StringComparison.Ordinal) >= 0)
+            {
+                line = line.Replace(value, Mask);
+            }
+        }
+
+        return line;
+    }
+
+    internal static IEnumerable<string> Candidates(string secret)
+    {
+        yield return secret.Trim();
+        foreach (var rawLine in secret.Split('\n'))
+        {
+            var line = rawLine.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            yield return line;
+
+            var equals = line.IndexOf('=');
+            if (equals > 0 && equals < line.Length - 1)
+            {
+                yield return line.Substring(equals + 1).Trim().Trim('"', '\'');
+            }
+
+            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 0; i + 1 < words.Length; i++)
+            {
+                if (words[i] is "password" or "passwd" or "account")
+                {
+                    yield return words[i + 1];
+                }
+            }
+        }
+    }
+}

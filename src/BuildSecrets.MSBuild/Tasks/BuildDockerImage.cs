@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using AsyncTask = System.Threading.Tasks.Task;
+using BuildSecrets.MSBuild.Diagnostics;
+using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Validation;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace BuildSecrets.MSBuild.Tasks;
+
+/// <summary>
+/// Builds the project's container image with BuildKit, passing the DockerSecret items as secret
+/// mounts. Translates items to a <see cref="BuildRequest"/>, validates it, runs the client and logs.
+/// </summary>
+public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
+{
+    private static readonly TimeSpan ForcefulStopDelay = TimeSpan.FromSeconds(5);
+
+    private readonly CancellationTokenSource _graceful = new();
+    private readonly CancellationTokenSource _forceful = new();
+
+    [Required]
+    public string ProjectDirectory { get; set; } = string.Empty;
+
+    [Required]
+    public string Dockerfile { get; set; } = string.Empty;
+
+    [Required]
+    public string Context { get; set; } = string.Empty;
+
+    [Required]
+    public string Repository { get; set; } = string.Empty;
+
+    [Required]
+    public string ImageIdFile { get; set; } = string.Empty;
+
+    public string[] Tags { get; set; } = [];
+
+    public ITaskItem[] Secrets { get; set; } = [];
+
+    public ITaskItem[] BuildArgs { get; set; } = [];
+
+    public string? Network { get; set; }
+
+    public string DockerCli { get; set; } = "docker";
+
+    /// <summary>The built image's id (<c>sha256:...</c>).</summary>
+    [Output]
+    public string? ImageId { get; private set; }
+
+    /// <summary>One item per tag (<c>repository:tag</c>) with Repository, Tag and ImageId metadata.</summary>
+    [Output]
+    public ITaskItem[] Images { get; private set; } = [];
+
+    /// <summary>Where environment variables are read from; replaced in tests.</summary>
+    internal Func<string, string?> GetEnvironmentVariable { get; set; } = Environment.GetEnvironmentVariable;
+
+    public void Cancel()
+    {
+        _graceful.Cancel();
+        _forceful.CancelAfter(ForcefulStopDelay);
+    }
+
+    public override bool Execute()
+    {
+        try
+        {
+            ExecuteAsync().GetAwaiter().GetResult();
+        }
+        catch (BuildSecretsException exception)
+        {
+            Report(exception.Diagnostic);
+        }
+        catch (OperationCanceledException) when (_graceful.IsCancellationRequested)
+        {
+            Report(Messages.BuildCanceled());
+            return false;
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+
+    private async AsyncTask ExecuteAsync()
+    {
+        var request = CreateRequest();
+        var problems = new BuildRequestValidator(GetEnvironmentVariable).Validate(request);
+        foreach (var problem in problems)
+        {
+            Report(problem);
+        }
+
+        if (problems.Any(p => p.Severity == Severity.Error))
+        {
+            return;
+        }
+
+        var client = DockerClient.Locate(DockerCli, GetEnvironmentVariable("PATH"));
+        var info = await client.InspectAsync(_graceful.Token);
+        var mode = info.ChooseMode(DockerCli);
+        Log.LogMessage(
+            MessageImportance.High,
+            "BuildSecrets: building image '{0}' from '{1}' with {2} (client {3}, engine {4}).",
+            request.Repository,
+            request.Dockerfile,
+            mode == BuildMode.Buildx ? "docker buildx build" : "docker build (DOCKER_BUILDKIT=1)",
+            info.ClientVersion,
+            info.ServerVersion);
+
+        // The arguments name secrets by id, file path and variable name only: they are safe to log.
+        var arguments = DockerBuildArguments.Create(request, mode);
+        Log.LogMessage(MessageImportance.Normal, "BuildSecrets: {0} {1}", client.Executable, string.Join(" ", arguments.Select(QuoteForDisplay)));
+
+        var redactor = CreateRedactor(request.Secrets);
+        var outcome = await client.BuildAsync(arguments, mode, request.ImageIdFile, line => LogProgress(redactor, line), _forceful.Token, _graceful.Token);
+        _graceful.Token.ThrowIfCancellationRequested();
+
+        if (outcome.ExitCode != 0)
+        {
+            throw new BuildSecretsException(Messages.BuildFailed(
+                redactor.Redact(outcome.Progress.FailedStep), outcome.ExitCode, redactor.Redact(outcome.Progress.FailureDetail)));
+        }
+
+        if (outcome.ImageId is null)
+        {
+            throw new BuildSecretsException(Messages.BuildProducedNoImage(request.ImageIdFile));
+        }
+
+        ImageId = outcome.ImageId;
+        Images = request.Tags.Select(tag => (ITaskItem)new TaskItem(
+            $"{request.Repository}:{tag}",
+            new Dictionary<string, string>
+            {
+                ["Repository"] = request.Repository,
+                ["Tag"] = tag,
+                ["ImageId"] = outcome.ImageId,
+            })).ToArray();
+
+        Log.LogMessage(
+            MessageImportance.High,
+            "BuildSecrets: built image '{0}' ({1}) with tags {2} and secrets {3} in {4} s.",
+            request.Repository,
+            outcome.ImageId,
+            string.Join(", ", request.Tags),
+            request.Secrets.Count == 0 ? "(none)" : string.Join(", ", request.Secrets.Select(s => s.Id)),
+            outcome.Duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture));
+    }
+
+    private BuildRequest CreateRequest() => new()
+    {
+        Dockerfile = FullPath(Dockerfile),
+        Context = FullPath(Context),
+        Repository = Repository.Trim(),
+        Tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).DefaultIfEmpty("latest").ToArray(),
+        Secrets = Secrets.Select(item => new SecretDeclaration(
+            item.ItemSpec.Trim(),
+            Metadata(item, "Source") is { } source ? FullPath(source) : null,
+            Metadata(item, "EnvironmentVariable"))).ToArray(),
+        BuildArgs = BuildArgs.Select(item => new BuildArgument(item.ItemSpec.Trim(), item.GetMetadata("Value"))).ToArray(),
+        Network = string.IsNullOrWhiteSpace(Network) ? null : Network!.Trim(),
+        ImageIdFile = FullPath(ImageIdFile),
+    };
+
+    private SecretRedactor CreateRedactor(IEnumerable<SecretDeclaration> secrets)
+    {
+        var redactor = new SecretRedactor();
+        foreach (var secret in secrets)
+        {
+            var value = secret.Kind == SecretSourceKind.File ? File.ReadAllText(secret.Source!) : GetEnvironmentVariable(secret.EnvironmentVariable!);
+            if (!string.IsNullOrEmpty(value))
+            {
+                redactor.Add(value!);
+            }
+        }
+
+        return redactor;
+    }
+
+    private void LogProgress(SecretRedactor redactor, string line)
+    {
+        // Step starts and errors show at minimal verbosity (progress in 'dotnet publish' and Visual Studio);
+        // everything else at normal verbosity.
+        var importance = line.StartsWith("#", StringComparison.Ordinal) && (line.Contains(" [") || line.Contains(" ERROR"))
+            ? MessageImportance.High
+            : MessageImportance.Normal;
+        Log.LogMessage(importance, redactor.Redact(line));
+    }
+
+    private void Report(Diagnostic diagnostic)
+    {
+        var file = BuildEngine?.ProjectFileOfTaskNode;
+        if (diagnostic.Severity == Severity.Error)
+        {
+            Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
+        }
+        else
+        {
+            Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
+        }
+    }
+
+    private static string QuoteForDisplay(string argument) =>
+        argument.Length > 0 && argument.IndexOfAny([' ', '"', '\'', '\t']) < 0 ? argument : "'" + argument.Replace("'", "'\\''") + "'";
+
+    private string FullPath(string path) => Path.GetFullPath(Path.Combine(ProjectDirectory, path.Trim()));
+
+    private static string? Metadata(ITaskItem item, string name)
+    {
+        var value = item.GetMetadata(name);
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+}

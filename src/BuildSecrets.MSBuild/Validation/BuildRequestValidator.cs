@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.RegularExpressions;
+using BuildSecrets.MSBuild.Diagnostics;
+using BuildSecrets.MSBuild.Model;
+
+namespace BuildSecrets.MSBuild.Validation;
+
+/// <summary>
+/// Checks a <see cref="BuildRequest"/> before docker is started. It looks at files and at whether
+/// variables are set; it never copies a secret value anywhere.
+/// </summary>
+internal sealed class BuildRequestValidator
+{
+    private static readonly Regex SecretId = new("^[A-Za-z0-9_][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant);
+    private static readonly Regex VariableName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+    private static readonly Regex BuildArgName = new("^[A-Za-z_][A-Za-z0-9_.-]*$", RegexOptions.CultureInvariant);
+    private static readonly Regex Tag = new("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant);
+
+    private const string PathComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    private static readonly Regex Repository = new(
+        "^(?:(?:[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+|localhost|[A-Za-z0-9-]+(?=:))(?::[0-9]+)?/)?" + PathComponent + "(?:/" + PathComponent + ")*$",
+        RegexOptions.CultureInvariant);
+
+    private readonly Func<string, string?> _getEnvironmentVariable;
+
+    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable)
+    {
+        _getEnvironmentVariable = getEnvironmentVariable;
+    }
+
+    public IReadOnlyList<Diagnostic> Validate(BuildRequest request)
+    {
+        var found = new List<Diagnostic>();
+        ValidateSecrets(request.Secrets, found);
+        ValidateBuildArgs(request.BuildArgs, found);
+
+        if (!File.Exists(request.Dockerfile))
+        {
+            found.Add(Messages.DockerfileMissing(request.Dockerfile));
+        }
+
+        if (!Directory.Exists(request.Context))
+        {
+            found.Add(Messages.ContextMissing(request.Context));
+        }
+
+        if (request.Repository.Length > 255 || !Repository.IsMatch(request.Repository))
+        {
+            found.Add(Messages.RepositoryInvalid(request.Repository));
+        }
+
+        foreach (var tag in request.Tags)
+        {
+            if (!Tag.IsMatch(tag))
+            {
+                found.Add(Messages.TagInvalid(tag));
+            }
+        }
+
+        return found;
+    }
+
+    private void ValidateSecrets(IReadOnlyList<SecretDeclaration> secrets, List<Diagnostic> found)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var secret in secrets)
+        {
+            if (!SecretId.IsMatch(secret.Id))
+            {
+                found.Add(Messages.SecretIdInvalid(secret.Id));
+                continue;
+            }
+
+            if (!seen.Add(secret.Id))
+            {
+                found.Add(Messages.SecretDuplicate(secret.Id));
+                continue;
+            }
+
+            var hasFile = !string.IsNullOrEmpty(secret.Source);
+            var hasVariable = !string.IsNullOrEmpty(secret.EnvironmentVariable);
+            if (hasFile && hasVariable)
+            {
+                found.Add(Messages.SecretHasTwoSources(secret.Id));
+            }
+            else if (hasFile)
+            {
+                ValidateSecretFile(secret.Id, secret.Source!, found);
+            }
+            else if (hasVariable)
+            {
+                ValidateSecretVariable(secret.Id, secret.EnvironmentVariable!, found);
+            }
+            else
+            {
+                found.Add(Messages.SecretHasNoSource(secret.Id));
+            }
+        }
+    }
+
+    private static void ValidateSecretFile(string id, string path, List<Diagnostic> found)
+    {
+        if (Directory.Exists(path))
+        {
+            found.Add(Messages.SecretFileUnreadable(id, path, "it is a folder, not a file"));
+            return;
+        }
+
+        if (!File.Exists(path))
+        {
+            found.Add(Messages.SecretFileMissing(id, path));
+            return;
+        }
+
+        try
+        {
+            // Opening proves the file is readable; nothing is read from it.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            found.Add(Messages.SecretFileUnreadable(id, path, exception.GetType().Name));
+        }
+    }
+
+    private void ValidateSecretVariable(string id, string variable, List<Diagnostic> found)
+    {
+        if (!VariableName.IsMatch(variable))
+        {
+            found.Add(Messages.SecretVariableNameInvalid(id, variable));
+            return;
+        }
+
+        // Only emptiness is looked at; the value goes no further than this comparison.
+        if (string.IsNullOrEmpty(_getEnvironmentVariable(variable)))
+        {
+            found.Add(Messages.SecretVariableUnset(id, variable));
+        }
+    }
+
+    private static void ValidateBuildArgs(IReadOnlyList<BuildArgument> buildArgs, List<Diagnostic> found)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var arg in buildArgs)
+        {
+            if (!BuildArgName.IsMatch(arg.Name))
+            {
+                found.Add(Messages.BuildArgInvalid(arg.Name));
+            }
+            else if (!seen.Add(arg.Name))
+            {
+                found.Add(Messages.BuildArgDuplicate(arg.Name));
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using BuildSecrets.MSBuild.Tests.Infrastructure;
+using BuildSecrets.Samples;
+
+namespace BuildSecrets.MSBuild.Tests.EndToEnd;
+
+/// <summary>
+/// The tutorial against a real engine with BuildKit: a basic-auth server on 127.0.0.1, a netrc
+/// outside the project, a Dockerfile that downloads the message through the secret mount, and
+/// the real 'dotnet publish' of a consumer that references the packed package.
+/// </summary>
+[TestClass]
+public sealed class TutorialTests
+{
+    public const string Dockerfile = $"""
+        FROM {DockerEngine.BaseImage}
+        ARG MESSAGE_URL
+        WORKDIR /app
+        COPY . /app
+        RUN --mount=type=secret,id=netrc,target=/root/.netrc curl -sf -n "$MESSAGE_URL" -o /app/message.txt
+        ENTRYPOINT ["dotnet", "/app/Consumer.dll"]
+        """;
+
+    private readonly string _password = "canary-" + Guid.NewGuid().ToString("N");
+    private readonly string _repository = "buildsecrets-e2e/tutorial-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task CheckEngine(TestContext _) => await DockerEngine.EnsureReadyAsync();
+
+    [TestCleanup]
+    public async Task RemoveImage() => await DockerEngine.RemoveImageAsync(_repository + ":latest");
+
+    private string Netrc => $"machine 127.0.0.1\nlogin admin\npassword {_password}\n";
+
+    private static string ProjectBody(string secret, string url) => $"""
+          <ItemGroup>
+            {secret}
+            <DockerBuildArg Include="MESSAGE_URL" Value="{url}" />
+          </ItemGroup>
+        """;
+
+    private string[] Properties => [$"DockerCli={DockerEngine.Cli}", "DockerBuildNetwork=host", $"ContainerRepository={_repository}"];
+
+    [TestMethod]
+    public async Task The_tutorial_with_a_netrc_file_prints_Hello_Admin_and_leaves_no_trace_of_the_password()
+    {
+        using var server = new BasicAuthServer("admin", _password);
+        using var consumer = await ConsumerProject.CreateAsync(
+            TestContext.TestName!, ProjectBody("""<DockerSecret Include="netrc" Source="../netrc" />""", server.Url), Dockerfile);
+        var netrc = consumer.WriteOutsideFile("netrc", Netrc);
+
+        var publish = await consumer.PublishAsync(null, Properties);
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, $"built image '{_repository}'");
+        StringAssert.Contains(publish.Output, $"--secret id=netrc,src={netrc}");
+        StringAssert.Contains(publish.Output, "and secrets netrc in");
+        Assert.AreEqual(1, server.AuthorizedRequests, "the build step did not authenticate to the server exactly once");
+        await AssertTutorialImageAsync(publish, consumer);
+    }
+
+    [TestMethod]
+    public async Task The_tutorial_with_the_netrc_in_an_environment_variable_prints_Hello_Admin()
+    {
+        using var server = new BasicAuthServer("admin", _password);
+        using var consumer = await ConsumerProject.CreateAsync(
+            TestContext.TestName!, ProjectBody("""<DockerSecret Include="netrc" EnvironmentVariable="TUTORIAL_NETRC" />""", server.Url), Dockerfile);
+
+        var publish = await consumer.PublishAsync(new Dictionary<string, string?> { ["TUTORIAL_NETRC"] = Netrc }, Properties);
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        Assert.AreEqual(1, server.AuthorizedRequests, "the build step did not authenticate to the server exactly once");
+        await AssertTutorialImageAsync(publish, consumer);
+    }
+
+    [TestMethod]
+    public async Task A_failing_RUN_step_fails_the_publish_with_one_BSEC3001_error_naming_the_step()
+    {
+        using var server = new BasicAuthServer("admin", _password);
+        using var consumer = await ConsumerProject.CreateAsync(
+            TestContext.TestName!,
+            ProjectBody("""<DockerSecret Include="netrc" Source="../netrc" />""", "http://127.0.0.1:1/"),
+            Dockerfile);
+        consumer.WriteOutsideFile("netrc", Netrc);
+
+        var publish = await consumer.PublishAsync(null, Properties);
+
+        Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
+        var errors = publish.Output.Split('\n').Where(l => l.Contains(": error BSEC", StringComparison.Ordinal)).Distinct().ToArray();
+        Assert.AreEqual(1, errors.Length, publish.ToString());
+        StringAssert.Contains(errors[0], "error BSEC3001");
+        StringAssert.Contains(errors[0], "RUN --mount=type=secret,id=netrc,target=/root/.netrc curl");
+        StringAssert.Contains(errors[0], "exit code: 7");
+        Assert.IsFalse(publish.Output.Contains(_password, StringComparison.Ordinal), "the password is in the build log");
+        Assert.IsFalse(publish.Output.Contains("   at ", StringComparison.Ordinal), "the error carries a stack trace");
+        var image = await DockerEngine.RunAsync("image", "inspect", _repository + ":latest");
+        Assert.AreNotEqual(0, image.ExitCode, "a failed build left the image tagged");
+    }
+
+    private async Task AssertTutorialImageAsync(CommandOutcome publish, ConsumerProject consumer)
+    {
+        var image = _repository + ":latest";
+
+        var run = await DockerEngine.RunAsync("run", "--rm", "--network", "none", image);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        Assert.AreEqual("Hello, Admin", run.Output.Trim());
+
+        var cat = await DockerEngine.RunAsync("run", "--rm", "--network", "none", "--entrypoint", "cat", image, "/root/.netrc");
+        Assert.AreNotEqual(0, cat.ExitCode, $"/root/.netrc exists in the image: {cat}");
+
+        CollectionAssert.AreEqual(Array.Empty<string>(), (await DockerEngine.FindInSavedImageAsync(image, _password)).ToArray(), "the password is in the saved image");
+        var history = await DockerEngine.RunAsync("history", "--no-trunc", image);
+        Assert.AreEqual(0, history.ExitCode, history.ToString());
+        Assert.IsFalse(history.Output.Contains(_password, StringComparison.Ordinal), "the password is in the image history");
+        var inspect = await DockerEngine.RunAsync("image", "inspect", image);
+        Assert.IsFalse(inspect.Output.Contains(_password, StringComparison.Ordinal), "the password is in the image config");
+
+        Assert.IsFalse(publish.Output.Contains(_password, StringComparison.Ordinal), "the password is in the publish log");
+        foreach (var file in Directory.EnumerateFiles(consumer.PublishFolder, "*", SearchOption.AllDirectories))
+        {
+            Assert.IsFalse(File.ReadAllText(file).Contains(_password, StringComparison.Ordinal), $"the password is in the publish output: {file}");
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace BuildSecrets.MSBuild.Tests.Infrastructure;
+
+internal sealed record CommandOutcome(int ExitCode, string Output)
+{
+    public override string ToString() => $"exit code {ExitCode}{Environment.NewLine}{Output}";
+}
+
+/// <summary>Runs the real tools the tests need and keeps their output for diagnosis.</summary>
+internal static class Commands
+{
+    /// <summary>MSBuild variables the test host sets that must not leak into a consumer's build.</summary>
+    private static readonly string[] HostVariables =
+    [
+        "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBUILD_EXE_PATH", "MSBuildLoadMicrosoftTargetsReadOnly", "DOTNET_HOST_PATH",
+        "TESTINGPLATFORM_UI_LANGUAGE",
+    ];
+
+    public static async Task<CommandOutcome> RunAsync(
+        string executable,
+        IEnumerable<string> arguments,
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string? logFile = null,
+        TimeSpan? timeout = null)
+    {
+        var output = new StringBuilder();
+        var target = PipeTarget.ToDelegate(line =>
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        });
+        var variables = HostVariables.ToDictionary(v => v, v => (string?)null);
+        if (environment is not null)
+        {
+            foreach (var (name, value) in environment)
+            {
+                variables[name] = value;
+            }
+        }
+
+        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
+        var argumentList = arguments.ToArray();
+        var result = await Cli.Wrap(executable)
+            .WithArguments(argumentList)
+            .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
+            .WithEnvironmentVariables(variables)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(target)
+            .WithStandardErrorPipe(target)
+            .ExecuteAsync(cancellation.Token);
+
+        var text = output.ToString();
+        if (logFile is not null)
+        {
+            File.WriteAllText(logFile, $"> {executable} {string.Join(" ", argumentList)}{Environment.NewLine}{text}exit code {result.ExitCode}{Environment.NewLine}");
+        }
+
+        return new CommandOutcome(result.ExitCode, text);
+    }
+
+    public static async Task<byte[]> RunForBytesAsync(string executable, IEnumerable<string> arguments)
+    {
+        var stdout = new MemoryStream();
+        var stderr = new StringBuilder();
+        var result = await Cli.Wrap(executable)
+            .WithArguments(arguments)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToStream(stdout))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
+            .ExecuteAsync();
+        Assert.AreEqual(0, result.ExitCode, $"{executable} {string.Join(" ", arguments)}: {stderr}");
+        return stdout.ToArray();
+    }
+}

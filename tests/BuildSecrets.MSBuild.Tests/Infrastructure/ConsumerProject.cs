@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+
+namespace BuildSecrets.MSBuild.Tests.Infrastructure;
+
+/// <summary>
+/// A throw-away .NET console project that references the packed package from the local folder
+/// feed, with its own NuGet.config, and is published with the real 'dotnet publish'.
+/// </summary>
+internal sealed class ConsumerProject : IDisposable
+{
+    public const string DefaultProgram = """
+        var message = Path.Combine(AppContext.BaseDirectory, "message.txt");
+        Console.Write(File.Exists(message) ? File.ReadAllText(message) : "no message.txt\n");
+        """;
+
+    private static readonly ConcurrentDictionary<string, int> Runs = new();
+    private readonly string _testName;
+
+    private ConsumerProject(string testName, string folder)
+    {
+        _testName = testName;
+        Folder = folder;
+        ProjectFolder = Path.Combine(folder, "Consumer");
+        Directory.CreateDirectory(ProjectFolder);
+    }
+
+    /// <summary>The parent folder: files here are outside the project (like a user's ~/.netrc).</summary>
+    public string Folder { get; }
+
+    public string ProjectFolder { get; }
+
+    public string PublishFolder => Path.Combine(ProjectFolder, "bin", "Release", "net10.0", "publish");
+
+    public static async Task<ConsumerProject> CreateAsync(string testName, string projectBody, string? dockerfile = null, string program = DefaultProgram)
+    {
+        var feed = await PackageFeed.FolderAsync();
+        var consumer = new ConsumerProject(testName, Repository.NewTempFolder("consumer"));
+        consumer.WriteProjectFile("NuGet.config", $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        consumer.WriteProjectFile("Consumer.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="BuildSecrets.MSBuild" Version="{PackageFeed.Version}" />
+              </ItemGroup>
+            {projectBody}
+            </Project>
+            """);
+        consumer.WriteProjectFile("Program.cs", program);
+        if (dockerfile is not null)
+        {
+            consumer.WriteProjectFile("Dockerfile", dockerfile);
+        }
+
+        return consumer;
+    }
+
+    public string WriteProjectFile(string relativePath, string content) => WriteFile(Path.Combine(ProjectFolder, relativePath), content);
+
+    /// <summary>Writes a file beside the project folder, outside it.</summary>
+    public string WriteOutsideFile(string name, string content) => WriteFile(Path.Combine(Folder, name), content);
+
+    /// <summary>Runs 'dotnet publish -c Release' and keeps its output in artifacts/test-logs.</summary>
+    public Task<CommandOutcome> PublishAsync(IReadOnlyDictionary<string, string?>? environment = null, params string[] properties) =>
+        RunDotnetAsync("publish", environment, properties.Select(p => $"-p:{p}"));
+
+    /// <summary>Runs 'dotnet VERB -c Release' with further arguments, keeping its output and a binlog in artifacts/test-logs.</summary>
+    public async Task<CommandOutcome> RunDotnetAsync(string verb, IReadOnlyDictionary<string, string?>? environment, IEnumerable<string> extraArguments)
+    {
+        var run = Runs.AddOrUpdate(_testName, 1, (_, n) => n + 1);
+        var logFolder = Repository.LogFolder(_testName);
+        var variables = new Dictionary<string, string?>
+        {
+            ["NUGET_PACKAGES"] = PackageFeed.PackagesFolder,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            variables[name] = value;
+        }
+
+        var arguments = new List<string> { verb, verb == "msbuild" ? "-p:Configuration=Release" : "-c:Release", "-nodeReuse:false", "-tl:off", "-v:n", $"-bl:{Path.Combine(logFolder, $"{verb}-{run}.binlog")}" };
+        arguments.AddRange(extraArguments);
+        return await Commands.RunAsync("dotnet", arguments, ProjectFolder, variables, Path.Combine(logFolder, $"{verb}-{run}.log"), TimeSpan.FromMinutes(10));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a finished build; the temp folder is cleaned by the OS.
+        }
+    }
+
+    private static string WriteFile(string path, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content.Replace("\r\n", "\n"));
+        return path;
+    }
+}

@@ -1,0 +1,77 @@
+namespace BuildSecrets.MSBuild.Tests.Infrastructure;
+
+/// <summary>
+/// A shell script that imitates the docker client for fast task tests: it answers <c>version</c>
+/// and <c>buildx version</c> as told, runs a given snippet for <c>build</c>, and records every
+/// invocation's arguments.
+/// </summary>
+internal sealed class FakeDocker : IDisposable
+{
+    public const string ImageId = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// <summary>A build that prints BuildKit-like progress and writes the image id.</summary>
+    public const string SuccessfulBuild = """
+        echo '#1 [internal] load build definition from Dockerfile' >&2
+        echo '#1 DONE 0.0s' >&2
+        echo '#5 [2/3] RUN --mount=type=secret,id=netrc,target=/root/.netrc curl -n http://127.0.0.1/' >&2
+        echo '#5 DONE 0.4s' >&2
+        printf '%s' "$FAKE_IMAGE_ID" > "$iidfile"
+        """;
+
+    private readonly string _folder;
+
+    private FakeDocker(string folder)
+    {
+        _folder = folder;
+        Path = System.IO.Path.Combine(folder, "docker");
+        InvocationLog = System.IO.Path.Combine(folder, "invocations.log");
+    }
+
+    public string Path { get; }
+
+    public string InvocationLog { get; }
+
+    /// <summary>One line per invocation: the arguments joined by spaces.</summary>
+    public IReadOnlyList<string> Invocations => File.Exists(InvocationLog) ? File.ReadAllLines(InvocationLog) : [];
+
+    public static FakeDocker Create(
+        string clientVersion = "20.10.24",
+        string? serverVersion = "20.10.24",
+        bool buildx = false,
+        string build = SuccessfulBuild)
+    {
+        var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
+        var version = serverVersion is null
+            ? $"echo '{clientVersion}|'; echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1"
+            : $"echo '{clientVersion}|{serverVersion}'";
+        var buildxVersion = buildx
+            ? "echo 'github.com/docker/buildx v0.17.1 257815a'"
+            : "echo \"docker: 'buildx' is not a docker command.\" >&2; exit 1";
+        var script = $$"""
+            #!/bin/sh
+            printf '%s\n' "$*" >> '{{fake.InvocationLog}}'
+            FAKE_IMAGE_ID='{{ImageId}}'
+            iidfile=''
+            for arg in "$@"; do
+              if [ "$previous" = "--iidfile" ]; then iidfile="$arg"; fi
+              previous="$arg"
+            done
+            case "$1 $2" in
+              "version "*) {{version}} ;;
+              "buildx version") {{buildxVersion}} ;;
+              "build "*|"buildx build")
+            {{build}}
+              ;;
+              *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;
+            esac
+            """;
+        File.WriteAllText(fake.Path, script.Replace("\r\n", "\n"));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(fake.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return fake;
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}

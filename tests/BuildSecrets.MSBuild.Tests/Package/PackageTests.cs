@@ -1,0 +1,211 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+using BuildSecrets.MSBuild.Tests.Infrastructure;
+
+namespace BuildSecrets.MSBuild.Tests.Package;
+
+/// <summary>The packed package, used by throw-away consumer projects through the real 'dotnet publish'.</summary>
+[TestClass]
+public sealed class PackageTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    private const string FakeDockerfile = "FROM scratch\nCOPY . /app\n";
+
+    [TestMethod]
+    public async Task The_package_holds_exactly_the_task_assemblies_CliWrap_and_the_build_files()
+    {
+        using var package = ZipFile.OpenRead(await PackageFeed.PackageFileAsync());
+        var files = package.Entries
+            .Select(e => e.FullName)
+            .Where(n => !n.StartsWith("_rels/", StringComparison.Ordinal) && !n.StartsWith("package/", StringComparison.Ordinal) && n != "[Content_Types].xml")
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "BuildSecrets.MSBuild.nuspec",
+                "PACKAGE.md",
+                "build/BuildSecrets.MSBuild.props",
+                "build/BuildSecrets.MSBuild.targets",
+                "buildTransitive/BuildSecrets.MSBuild.props",
+                "buildTransitive/BuildSecrets.MSBuild.targets",
+                "tasks/net472/BuildSecrets.MSBuild.dll",
+                "tasks/net472/CliWrap.dll",
+                "tasks/net472/Microsoft.Bcl.AsyncInterfaces.dll",
+                "tasks/net472/System.Buffers.dll",
+                "tasks/net472/System.CodeDom.dll",
+                "tasks/net472/System.Memory.dll",
+                "tasks/net472/System.Numerics.Vectors.dll",
+                "tasks/net472/System.Runtime.CompilerServices.Unsafe.dll",
+                "tasks/net472/System.Threading.Tasks.Extensions.dll",
+                "tasks/net8.0/BuildSecrets.MSBuild.dll",
+                "tasks/net8.0/CliWrap.dll",
+            },
+            files,
+            string.Join(Environment.NewLine, files));
+
+        using var nuspecStream = package.GetEntry("BuildSecrets.MSBuild.nuspec")!.Open();
+        var nuspec = XDocument.Load(nuspecStream);
+        var ns = nuspec.Root!.Name.Namespace;
+        var metadata = nuspec.Root.Element(ns + "metadata")!;
+        Assert.AreEqual("true", metadata.Element(ns + "developmentDependency")?.Value);
+        Assert.IsNull(metadata.Element(ns + "dependencies"), "the package declares dependencies");
+    }
+
+    [TestMethod]
+    public async Task A_project_without_a_Dockerfile_or_secrets_publishes_without_starting_docker()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, string.Empty);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}");
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        Assert.AreEqual(0, docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task Publish_builds_with_the_defaults_and_later_targets_see_the_image_items()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, """
+              <Target Name="ShowImages" AfterTargets="DockerBuild">
+                <Message Importance="high" Text="IMAGE: %(DockerImage.Identity) tag=%(DockerImage.Tag) id=%(DockerImage.ImageId)" />
+                <Message Importance="high" Text="IMAGE ID: $(DockerImageId)" />
+              </Target>
+            """, FakeDockerfile);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}");
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
+        StringAssert.Contains(build, $"--file {Path.Combine(consumer.ProjectFolder, "Dockerfile")}");
+        StringAssert.Contains(build, "--tag consumer:latest");
+        Assert.IsTrue(build.EndsWith(" " + consumer.PublishFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal), build);
+        StringAssert.Contains(publish.Output, $"IMAGE: consumer:latest tag=latest id={FakeDocker.ImageId}");
+        StringAssert.Contains(publish.Output, $"IMAGE ID: {FakeDocker.ImageId}");
+    }
+
+    [TestMethod]
+    public async Task Repository_tags_context_network_and_build_args_come_from_the_project()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, """
+              <PropertyGroup>
+                <ContainerRepository>team/my-app</ContainerRepository>
+                <ContainerImageTags>1.2.3;stable</ContainerImageTags>
+                <DockerfileFile>docker/App.Dockerfile</DockerfileFile>
+                <DockerfileContext>.</DockerfileContext>
+                <DockerBuildNetwork>none</DockerBuildNetwork>
+              </PropertyGroup>
+              <ItemGroup>
+                <DockerBuildArg Include="CONFIGURATION" Value="$(Configuration)" />
+              </ItemGroup>
+            """);
+        consumer.WriteProjectFile("docker/App.Dockerfile", FakeDockerfile);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}");
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
+        StringAssert.Contains(build, $"--file {Path.Combine(consumer.ProjectFolder, "docker", "App.Dockerfile")}");
+        StringAssert.Contains(build, "--tag team/my-app:1.2.3 --tag team/my-app:stable");
+        StringAssert.Contains(build, "--build-arg CONFIGURATION=Release");
+        StringAssert.Contains(build, "--network none");
+        Assert.IsTrue(build.EndsWith(" " + consumer.ProjectFolder, StringComparison.Ordinal), build);
+    }
+
+    [TestMethod]
+    public async Task ContainerImageTag_sets_a_single_tag()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, string.Empty, FakeDockerfile);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}", "ContainerImageTag=v7");
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
+        StringAssert.Contains(build, "--tag consumer:v7 ");
+        Assert.IsFalse(build.Contains(":latest", StringComparison.Ordinal), build);
+    }
+
+    [TestMethod]
+    public async Task DockerBuildEnabled_false_publishes_without_building()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, string.Empty, FakeDockerfile);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}", "DockerBuildEnabled=false");
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        Assert.AreEqual(0, docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task Design_time_builds_never_build_an_image()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, string.Empty, FakeDockerfile);
+
+        var designTime = await consumer.RunDotnetAsync("msbuild", null, ["-restore", "-t:Build;DockerBuild", "-p:DesignTimeBuild=true", $"-p:DockerCli={docker.Path}"]);
+
+        Assert.AreEqual(0, designTime.ExitCode, designTime.ToString());
+        Assert.AreEqual(0, docker.Invocations.Count);
+
+        // The same command outside a design-time build does start docker: the guard is what stopped it.
+        var regular = await consumer.RunDotnetAsync("msbuild", null, ["-restore", "-t:Build;DockerBuild", $"-p:DockerCli={docker.Path}", "-p:DockerfileContext=."]);
+        Assert.AreEqual(0, regular.ExitCode, regular.ToString());
+        Assert.AreNotEqual(0, docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task A_secret_with_a_missing_source_fails_the_publish_before_docker_starts()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, """
+              <ItemGroup>
+                <DockerSecret Include="netrc" Source="../no-such-netrc" />
+              </ItemGroup>
+            """, FakeDockerfile);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}");
+
+        Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, "error BSEC1003: DockerSecret 'netrc': the source file '" + Path.Combine(consumer.Folder, "no-such-netrc") + "'");
+        Assert.AreEqual(0, docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task A_secret_without_a_Dockerfile_is_BSEC1009()
+    {
+        using var docker = FakeDocker.Create();
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, """
+              <ItemGroup>
+                <DockerSecret Include="token" EnvironmentVariable="PATH" />
+              </ItemGroup>
+            """);
+
+        var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}");
+
+        Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, "error BSEC1009: The Dockerfile '" + Path.Combine(consumer.ProjectFolder, "Dockerfile") + "' does not exist.");
+        Assert.AreEqual(0, docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task An_engine_that_does_not_answer_is_BSEC2002_from_the_real_client()
+    {
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, string.Empty, FakeDockerfile);
+        var socket = Path.Combine(consumer.Folder, "no-engine.sock");
+
+        var publish = await consumer.PublishAsync(
+            new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix://" + socket },
+            $"DockerCli={DockerEngine.Cli}");
+
+        Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, $"error BSEC2002: No container engine answered the docker client '{DockerEngine.Cli}'");
+        StringAssert.Contains(publish.Output, socket);
+    }
+}

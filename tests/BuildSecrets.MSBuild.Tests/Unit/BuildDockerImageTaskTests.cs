@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using BuildSecrets.MSBuild.Tests.Infrastructure;
+using Microsoft.Build.Framework;
+
+namespace BuildSecrets.MSBuild.Tests.Unit;
+
+/// <summary>The task with a mock build engine and a fake docker client.</summary>
+[TestClass]
+public sealed class BuildDockerImageTaskTests
+{
+    private const string Canary = "Canary-7f3c9e1d5b";
+
+    private TaskHarness _harness = null!;
+
+    [TestInitialize]
+    public void CreateHarness() => _harness = new TaskHarness();
+
+    [TestCleanup]
+    public void DeleteHarness() => _harness.Dispose();
+
+    [TestMethod]
+    public void A_successful_build_returns_the_image_id_and_one_item_per_tag()
+    {
+        using var docker = FakeDocker.Create();
+        var netrc = _harness.WriteFile("netrc", $"machine 127.0.0.1 login admin password {Canary}\n");
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Tags = ["latest", "1.0.0"];
+        _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "netrc")];
+
+        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+
+        Assert.AreEqual(FakeDocker.ImageId, _harness.Task.ImageId);
+        CollectionAssert.AreEqual(new[] { "consumer:latest", "consumer:1.0.0" }, _harness.Task.Images.Select(i => i.ItemSpec).ToArray());
+        Assert.AreEqual("1.0.0", _harness.Task.Images[1].GetMetadata("Tag"));
+        Assert.AreEqual("consumer", _harness.Task.Images[1].GetMetadata("Repository"));
+        Assert.AreEqual(FakeDocker.ImageId, _harness.Task.Images[1].GetMetadata("ImageId"));
+        var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
+        StringAssert.Contains(build, $"--secret id=netrc,src={netrc}");
+        Assert.IsFalse(build.Contains(Canary, StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void Progress_streams_into_the_log_with_step_lines_at_high_importance_and_a_summary()
+    {
+        using var docker = FakeDocker.Create();
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", _harness.WriteFile("netrc", "machine a login b password c0ffee"))];
+
+        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+
+        var step = _harness.Engine.Messages.Single(m => m.Message!.StartsWith("#5 [2/3] RUN", StringComparison.Ordinal));
+        Assert.AreEqual(MessageImportance.High, step.Importance);
+        Assert.AreEqual(MessageImportance.Normal, _harness.Engine.Messages.Single(m => m.Message == "#5 DONE 0.4s").Importance);
+        var summary = _harness.Engine.Messages.Last();
+        Assert.AreEqual(MessageImportance.High, summary.Importance);
+        StringAssert.Contains(summary.Message, "'consumer'");
+        StringAssert.Contains(summary.Message, "secrets netrc");
+        StringAssert.Contains(summary.Message, FakeDocker.ImageId);
+    }
+
+    [TestMethod]
+    public void A_client_with_buildx_builds_with_buildx_build_load()
+    {
+        using var docker = FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true);
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(docker.Invocations.Any(i => i.StartsWith("buildx build --load --progress=plain", StringComparison.Ordinal)), string.Join("\n", docker.Invocations));
+    }
+
+    [TestMethod]
+    public void Bad_input_stops_before_docker_is_started()
+    {
+        using var docker = FakeDocker.Create();
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "missing/netrc"), TaskHarness.EnvironmentSecret("token", "UNSET_TOKEN")];
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC1003", "BSEC1005" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, Path.Combine(_harness.ProjectDirectory, "missing", "netrc"));
+        Assert.AreEqual(0, docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public void A_docker_client_that_is_not_there_is_BSEC2001()
+    {
+        _harness.Task.DockerCli = "docker-that-does-not-exist";
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2001" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "'docker-that-does-not-exist'");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerCli");
+    }
+
+    [TestMethod]
+    public void No_engine_is_BSEC2002_with_how_to_start_one()
+    {
+        using var docker = FakeDocker.Create(serverVersion: null);
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2002" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "Cannot connect to the Docker daemon");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "dockerd");
+        Assert.IsFalse(docker.Invocations.Any(i => i.Contains("build", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void A_Docker_23_or_later_client_without_buildx_is_BSEC2003()
+    {
+        using var docker = FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "20.10.24", buildx: false);
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2003" }, _harness.ErrorCodes.ToArray());
+        Assert.IsFalse(docker.Invocations.Any(i => i.StartsWith("build ", StringComparison.Ordinal) || i.StartsWith("buildx build", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void A_client_older_than_18_09_is_BSEC2004()
+    {
+        using var docker = FakeDocker.Create(clientVersion: "17.06.2-ce", serverVersion: "17.06.2-ce");
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2004" }, _harness.ErrorCodes.ToArray());
+    }
+
+    [TestMethod]
+    public void A_client_whose_version_command_fails_otherwise_is_BSEC2005()
+    {
+        using var docker = FakeDocker.Create();
+        File.WriteAllText(docker.Path, "#!/bin/sh\necho 'unknown flag: --format' >&2\nexit 125\n");
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2005" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "exit code 125");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "unknown flag");
+    }
+
+    [TestMethod]
+    public void A_failed_step_is_one_BSEC3001_error_quoting_the_step_and_its_output_without_the_secret()
+    {
+        using var docker = FakeDocker.Create(build: $"""
+            echo '#5 [2/3] RUN --mount=type=secret,id=netrc,target=/root/.netrc curl -sf -n http://127.0.0.1:1/' >&2
+            echo '#5 0.105 curl: (7) Failed to connect to 127.0.0.1 port 1' >&2
+            echo '#5 0.106 {Canary}' >&2
+            echo '#5 ERROR: executor failed running [/bin/sh -c curl -sf -n http://127.0.0.1:1/]: exit code: 7' >&2
+            echo 'failed to solve with frontend dockerfile.v0: failed to build LLB: executor failed running [/bin/sh -c curl]: exit code: 7' >&2
+            exit 1
+            """);
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("netrc", "NETRC")];
+        _harness.Environment["NETRC"] = $"machine 127.0.0.1 login admin password {Canary}";
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC3001" }, _harness.ErrorCodes.ToArray());
+        var message = _harness.Engine.Errors[0].Message!;
+        StringAssert.Contains(message, "'[2/3] RUN --mount=type=secret,id=netrc,target=/root/.netrc curl -sf -n http://127.0.0.1:1/'");
+        StringAssert.Contains(message, "exit code: 7");
+        StringAssert.Contains(message, "curl: (7) Failed to connect");
+        Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
+    }
+
+    [TestMethod]
+    public void A_build_that_writes_no_image_id_is_BSEC3002()
+    {
+        using var docker = FakeDocker.Create(build: "echo '#1 DONE 0.0s' >&2");
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC3002" }, _harness.ErrorCodes.ToArray());
+    }
+
+    [TestMethod]
+    public void Cancel_stops_the_docker_client_within_seconds_and_warns_BSEC3003()
+    {
+        var pidFile = Path.Combine(_harness.ProjectDirectory, "docker.pid");
+        using var docker = FakeDocker.Create(build: $"echo $$ > '{pidFile}'; echo '#3 [1/2] RUN sleep 600' >&2; exec sleep 600");
+        _harness.Task.DockerCli = docker.Path;
+
+        var run = System.Threading.Tasks.Task.Run(_harness.Task.Execute);
+        var stopwatch = Stopwatch.StartNew();
+        while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Trim().Length == 0)
+        {
+            Assert.IsTrue(stopwatch.Elapsed < TimeSpan.FromSeconds(30), "the fake build never started");
+            Thread.Sleep(50);
+        }
+
+        _harness.Task.Cancel();
+        Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(15)), "the task did not stop within 15 seconds of Cancel");
+
+        Assert.IsFalse(run.Result);
+        Assert.AreEqual("BSEC3003", _harness.Engine.Warnings.Single().Code);
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim());
+        Assert.IsFalse(ProcessIsAlive(pid), $"the docker client (pid {pid}) is still running");
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

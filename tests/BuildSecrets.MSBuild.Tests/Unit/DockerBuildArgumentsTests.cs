@@ -1,0 +1,58 @@
+using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Model;
+
+namespace BuildSecrets.MSBuild.Tests.Unit;
+
+[TestClass]
+public sealed class DockerBuildArgumentsTests
+{
+    private static readonly BuildRequest Request = new()
+    {
+        Dockerfile = "/src/app/Dockerfile",
+        Context = "/src/app/bin/Release/net10.0/publish/",
+        Repository = "my-app",
+        Tags = ["latest", "1.0.0"],
+        Secrets = [new("netrc", "/home/me/.netrc", null), new("token", null, "FEED_TOKEN")],
+        BuildArgs = [new("MESSAGE_URL", "http://127.0.0.1:8080/")],
+        Network = "host",
+        ImageIdFile = "/src/app/obj/iid",
+    };
+
+    [TestMethod]
+    public void Buildx_mode_loads_the_image_into_the_local_engine()
+    {
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "buildx", "build", "--load", "--progress=plain",
+                "--file", "/src/app/Dockerfile",
+                "--tag", "my-app:latest", "--tag", "my-app:1.0.0",
+                "--secret", "id=netrc,src=/home/me/.netrc",
+                "--secret", "id=token,env=FEED_TOKEN",
+                "--build-arg", "MESSAGE_URL=http://127.0.0.1:8080/",
+                "--network", "host",
+                "--iidfile", "/src/app/obj/iid",
+                "/src/app/bin/Release/net10.0/publish/",
+            },
+            DockerBuildArguments.Create(Request, BuildMode.Buildx).ToArray());
+    }
+
+    [TestMethod]
+    public void Classic_mode_uses_docker_build()
+    {
+        var args = DockerBuildArguments.Create(Request with { Network = null }, BuildMode.ClassicBuildKit);
+        Assert.AreEqual("build", args[0]);
+        Assert.AreEqual("--progress=plain", args[1]);
+        CollectionAssert.DoesNotContain(args.ToArray(), "--load");
+        CollectionAssert.DoesNotContain(args.ToArray(), "--network");
+        Assert.AreEqual("/src/app/bin/Release/net10.0/publish/", args[^1]);
+    }
+
+    [TestMethod]
+    public void A_path_with_a_comma_or_quote_is_quoted_as_BuildKit_reads_CSV()
+    {
+        Assert.AreEqual(
+            "id=netrc,\"src=/home/a,b/\"\"x\"\"\"",
+            DockerBuildArguments.SecretSpec(new SecretDeclaration("netrc", "/home/a,b/\"x\"", null)));
+    }
+}

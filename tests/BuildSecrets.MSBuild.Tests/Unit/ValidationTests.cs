@@ -1,0 +1,191 @@
+using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Validation;
+using BuildSecrets.MSBuild.Tests.Infrastructure;
+
+namespace BuildSecrets.MSBuild.Tests.Unit;
+
+[TestClass]
+public sealed class ValidationTests
+{
+    private string _folder = null!;
+    private string _dockerfile = null!;
+    private string _netrc = null!;
+    private readonly Dictionary<string, string> _environment = new() { ["NETRC_CONTENT"] = "machine x login y password z" };
+
+    [TestInitialize]
+    public void CreateProject()
+    {
+        _folder = Repository.NewTempFolder("validation");
+        _dockerfile = Path.Combine(_folder, "Dockerfile");
+        File.WriteAllText(_dockerfile, "FROM scratch\n");
+        _netrc = Path.Combine(_folder, "netrc");
+        File.WriteAllText(_netrc, "machine x login y password z\n");
+    }
+
+    [TestCleanup]
+    public void DeleteProject() => Directory.Delete(_folder, recursive: true);
+
+    private BuildRequest Request(IReadOnlyList<SecretDeclaration>? secrets = null, IReadOnlyList<BuildArgument>? buildArgs = null) => new()
+    {
+        Dockerfile = _dockerfile,
+        Context = _folder,
+        Repository = "my-app",
+        Tags = ["latest", "1.2.3"],
+        Secrets = secrets ?? [],
+        BuildArgs = buildArgs ?? [],
+        ImageIdFile = Path.Combine(_folder, "iid"),
+    };
+
+    private string[] Codes(BuildRequest request) =>
+        new BuildRequestValidator(name => _environment.TryGetValue(name, out var value) ? value : null)
+            .Validate(request).Select(d => d.Code).ToArray();
+
+    private string Message(BuildRequest request) =>
+        new BuildRequestValidator(name => _environment.TryGetValue(name, out var value) ? value : null)
+            .Validate(request).Single().Message;
+
+    [TestMethod]
+    public void A_file_secret_and_an_environment_secret_that_exist_pass()
+    {
+        CollectionAssert.AreEqual(
+            Array.Empty<string>(),
+            Codes(Request([new("netrc", _netrc, null), new("token", null, "NETRC_CONTENT")])));
+    }
+
+    [TestMethod]
+    public void A_secret_without_a_source_is_BSEC1001()
+    {
+        var request = Request([new("netrc", null, null)]);
+        CollectionAssert.AreEqual(new[] { "BSEC1001" }, Codes(request));
+        StringAssert.Contains(Message(request), "DockerSecret 'netrc'");
+    }
+
+    [TestMethod]
+    public void A_secret_with_both_sources_is_BSEC1002()
+    {
+        var request = Request([new("netrc", _netrc, "NETRC_CONTENT")]);
+        CollectionAssert.AreEqual(new[] { "BSEC1002" }, Codes(request));
+        StringAssert.Contains(Message(request), "'netrc'");
+    }
+
+    [TestMethod]
+    public void A_missing_source_file_is_BSEC1003_naming_id_and_path()
+    {
+        var missing = Path.Combine(_folder, "nope", "netrc");
+        var request = Request([new("netrc", missing, null)]);
+        CollectionAssert.AreEqual(new[] { "BSEC1003" }, Codes(request));
+        StringAssert.Contains(Message(request), "'netrc'");
+        StringAssert.Contains(Message(request), missing);
+    }
+
+    [TestMethod]
+    public void A_source_that_is_a_folder_is_BSEC1004()
+    {
+        var request = Request([new("netrc", _folder, null)]);
+        CollectionAssert.AreEqual(new[] { "BSEC1004" }, Codes(request));
+        StringAssert.Contains(Message(request), _folder);
+    }
+
+    [TestMethod]
+    public void An_unset_or_empty_variable_is_BSEC1005_naming_the_variable()
+    {
+        _environment["EMPTY"] = string.Empty;
+        var request = Request([new("a", null, "NOT_SET_ANYWHERE"), new("b", null, "EMPTY")]);
+        CollectionAssert.AreEqual(new[] { "BSEC1005", "BSEC1005" }, Codes(request));
+        var messages = new BuildRequestValidator(name => _environment.TryGetValue(name, out var v) ? v : null).Validate(request);
+        StringAssert.Contains(messages[0].Message, "'NOT_SET_ANYWHERE'");
+        StringAssert.Contains(messages[1].Message, "'EMPTY'");
+    }
+
+    [TestMethod]
+    public void A_duplicate_id_is_BSEC1006()
+    {
+        var request = Request([new("netrc", _netrc, null), new("netrc", null, "NETRC_CONTENT")]);
+        CollectionAssert.AreEqual(new[] { "BSEC1006" }, Codes(request));
+    }
+
+    [TestMethod]
+    [DataRow("id,with,comma")]
+    [DataRow("key=value")]
+    [DataRow("has space")]
+    [DataRow("../escape")]
+    [DataRow(".hidden")]
+    public void An_id_BuildKit_would_not_accept_is_BSEC1007(string id)
+    {
+        var request = Request([new(id, _netrc, null)]);
+        CollectionAssert.AreEqual(new[] { "BSEC1007" }, Codes(request));
+        StringAssert.Contains(Message(request), $"'{id}'");
+    }
+
+    [TestMethod]
+    public void An_invalid_variable_name_is_BSEC1008()
+    {
+        var request = Request([new("token", null, "1BAD-NAME")]);
+        CollectionAssert.AreEqual(new[] { "BSEC1008" }, Codes(request));
+        StringAssert.Contains(Message(request), "'1BAD-NAME'");
+    }
+
+    [TestMethod]
+    public void A_missing_Dockerfile_is_BSEC1009()
+    {
+        File.Delete(_dockerfile);
+        CollectionAssert.AreEqual(new[] { "BSEC1009" }, Codes(Request()));
+        StringAssert.Contains(Message(Request()), _dockerfile);
+    }
+
+    [TestMethod]
+    public void A_missing_context_is_BSEC1010()
+    {
+        var request = Request() with { Context = Path.Combine(_folder, "publish") };
+        CollectionAssert.AreEqual(new[] { "BSEC1010" }, Codes(request));
+        StringAssert.Contains(Message(request), Path.Combine(_folder, "publish"));
+    }
+
+    [TestMethod]
+    [DataRow("A=B")]
+    [DataRow("with space")]
+    [DataRow("")]
+    public void An_invalid_build_argument_name_is_BSEC1011(string name)
+    {
+        CollectionAssert.AreEqual(new[] { "BSEC1011" }, Codes(Request(buildArgs: [new(name, "x")])));
+    }
+
+    [TestMethod]
+    public void A_duplicate_build_argument_is_BSEC1012()
+    {
+        CollectionAssert.AreEqual(new[] { "BSEC1012" }, Codes(Request(buildArgs: [new("URL", "a"), new("URL", "b")])));
+    }
+
+    [TestMethod]
+    [DataRow("My-App")]
+    [DataRow("my app")]
+    [DataRow("-app")]
+    [DataRow("app/")]
+    public void An_invalid_repository_is_BSEC1013(string repository)
+    {
+        CollectionAssert.AreEqual(new[] { "BSEC1013" }, Codes(Request() with { Repository = repository }));
+    }
+
+    [TestMethod]
+    [DataRow("my-app")]
+    [DataRow("team/my_app")]
+    [DataRow("registry.example.com:5000/team/my-app")]
+    [DataRow("localhost:5000/my-app")]
+    [DataRow("localhost/my.app")]
+    public void Valid_repositories_pass(string repository)
+    {
+        CollectionAssert.AreEqual(Array.Empty<string>(), Codes(Request() with { Repository = repository }));
+    }
+
+    [TestMethod]
+    [DataRow("-tag")]
+    [DataRow(".tag")]
+    [DataRow("with space")]
+    [DataRow("a:b")]
+    public void An_invalid_tag_is_BSEC1014(string tag)
+    {
+        var request = Request() with { Tags = ["latest", tag] };
+        CollectionAssert.AreEqual(new[] { "BSEC1014" }, Codes(request));
+        StringAssert.Contains(Message(request), $"'{tag}'");
+    }
+}
