@@ -29,6 +29,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     [Required]
     public string ProjectDirectory { get; set; } = string.Empty;
 
+    /// <summary>The project file, named by the errors about its items and properties.</summary>
+    public string? ProjectFile { get; set; }
+
     [Required]
     public string Dockerfile { get; set; } = string.Empty;
 
@@ -194,7 +197,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     private void Report(Diagnostic diagnostic)
     {
-        var file = BuildEngine?.ProjectFileOfTaskNode;
+        var file = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode : ProjectFile;
         if (diagnostic.Severity == Severity.Error)
         {
             Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);

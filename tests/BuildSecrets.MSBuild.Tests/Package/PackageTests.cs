@@ -173,7 +173,7 @@ public sealed class PackageTests
         var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}");
 
         Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
-        StringAssert.Contains(publish.Output, "error BSEC1003: DockerSecret 'netrc': the source file '" + Path.Combine(consumer.Folder, "no-such-netrc") + "'");
+        StringAssert.Contains(publish.Output, "Consumer.csproj : error BSEC1003: DockerSecret 'netrc': the source file '" + Path.Combine(consumer.Folder, "no-such-netrc") + "'");
         Assert.AreEqual(0, docker.Invocations.Count);
     }
 
