@@ -6,6 +6,9 @@ namespace BuildSecrets.MSBuild.Tests.Infrastructure;
 
 internal sealed record CommandOutcome(int ExitCode, string Output)
 {
+    /// <summary>How long the command ran after it was interrupted, when it was.</summary>
+    public TimeSpan? RanAfterInterrupt { get; init; }
+
     public override string ToString() => $"exit code {ExitCode}{Environment.NewLine}{Output}";
 }
 
@@ -25,14 +28,24 @@ internal static class Commands
         string? workingDirectory = null,
         IReadOnlyDictionary<string, string?>? environment = null,
         string? logFile = null,
-        TimeSpan? timeout = null)
+        TimeSpan? timeout = null,
+        Func<string, bool>? interruptWhen = null)
     {
         var output = new StringBuilder();
+        using var interrupt = new CancellationTokenSource();
+        var interruptedAt = System.Diagnostics.Stopwatch.StartNew();
         var target = PipeTarget.ToDelegate(line =>
         {
             lock (output)
             {
                 output.AppendLine(line);
+            }
+
+            if (interruptWhen is not null && !interrupt.IsCancellationRequested && interruptWhen(line))
+            {
+                // Like Ctrl+C: SIGINT to the command.
+                interruptedAt.Restart();
+                interrupt.Cancel();
             }
         });
         var variables = HostVariables.ToDictionary(v => v, v => (string?)null);
@@ -46,22 +59,30 @@ internal static class Commands
 
         using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
         var argumentList = arguments.ToArray();
-        var result = await Cli.Wrap(executable)
+        var command = Cli.Wrap(executable)
             .WithArguments(argumentList)
             .WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithEnvironmentVariables(variables)
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(target)
-            .WithStandardErrorPipe(target)
-            .ExecuteAsync(cancellation.Token);
+            .WithStandardErrorPipe(target);
+        int exitCode;
+        try
+        {
+            exitCode = (await command.ExecuteAsync(cancellation.Token, interrupt.Token)).ExitCode;
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            exitCode = -1;
+        }
 
         var text = output.ToString();
         if (logFile is not null)
         {
-            File.WriteAllText(logFile, $"> {executable} {string.Join(" ", argumentList)}{Environment.NewLine}{text}exit code {result.ExitCode}{Environment.NewLine}");
+            File.WriteAllText(logFile, $"> {executable} {string.Join(" ", argumentList)}{Environment.NewLine}{text}exit code {exitCode}{Environment.NewLine}");
         }
 
-        return new CommandOutcome(result.ExitCode, text);
+        return new CommandOutcome(exitCode, text) { RanAfterInterrupt = interrupt.IsCancellationRequested ? interruptedAt.Elapsed : null };
     }
 
     public static async Task<byte[]> RunForBytesAsync(string executable, IEnumerable<string> arguments)

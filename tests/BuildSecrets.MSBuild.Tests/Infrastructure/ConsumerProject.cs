@@ -31,6 +31,9 @@ internal sealed class ConsumerProject : IDisposable
 
     public string PublishFolder => Path.Combine(ProjectFolder, "bin", "Release", "net10.0", "publish");
 
+    /// <summary>The temp folder (TMPDIR) of this consumer's builds, to prove nothing is left there.</summary>
+    public string TempFolder => Path.Combine(Folder, "tmp");
+
     public static async Task<ConsumerProject> CreateAsync(string testName, string projectBody, string? dockerfile = null, string program = DefaultProgram)
     {
         var feed = await PackageFeed.FolderAsync();
@@ -77,7 +80,8 @@ internal sealed class ConsumerProject : IDisposable
         RunDotnetAsync("publish", environment, properties.Select(p => $"-p:{p}"));
 
     /// <summary>Runs 'dotnet VERB -c Release' with further arguments, keeping its output and a binlog in artifacts/test-logs.</summary>
-    public async Task<CommandOutcome> RunDotnetAsync(string verb, IReadOnlyDictionary<string, string?>? environment, IEnumerable<string> extraArguments)
+    public async Task<CommandOutcome> RunDotnetAsync(
+        string verb, IReadOnlyDictionary<string, string?>? environment, IEnumerable<string> extraArguments, Func<string, bool>? interruptWhen = null)
     {
         var run = Runs.AddOrUpdate(_testName, 1, (_, n) => n + 1);
         var logFolder = Repository.LogFolder(_testName);
@@ -88,7 +92,9 @@ internal sealed class ConsumerProject : IDisposable
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
             ["MSBUILDDISABLENODEREUSE"] = "1",
+            ["TMPDIR"] = TempFolder,
         };
+        Directory.CreateDirectory(TempFolder);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             variables[name] = value;
@@ -96,7 +102,7 @@ internal sealed class ConsumerProject : IDisposable
 
         var arguments = new List<string> { verb, verb == "msbuild" ? "-p:Configuration=Release" : "-c:Release", "-nodeReuse:false", "-tl:off", "-v:n", $"-bl:{Path.Combine(logFolder, $"{verb}-{run}.binlog")}" };
         arguments.AddRange(extraArguments);
-        return await Commands.RunAsync("dotnet", arguments, ProjectFolder, variables, Path.Combine(logFolder, $"{verb}-{run}.log"), TimeSpan.FromMinutes(10));
+        return await Commands.RunAsync("dotnet", arguments, ProjectFolder, variables, Path.Combine(logFolder, $"{verb}-{run}.log"), TimeSpan.FromMinutes(10), interruptWhen);
     }
 
     public void Dispose()
