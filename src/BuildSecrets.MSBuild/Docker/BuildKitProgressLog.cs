@@ -69,7 +69,7 @@ internal sealed class BuildKitProgressLog
 
                 Remember(lines, output.Groups[1].Value, LinesKeptPerStep);
             }
-            else if (!StatusLine.IsMatch(rest) && _names.ContainsKey(vertex) == false)
+            else if (!StatusLine.IsMatch(rest) && !_names.ContainsKey(vertex))
             {
                 _names[vertex] = rest;
             }
@@ -85,16 +85,8 @@ internal sealed class BuildKitProgressLog
         {
             lock (_gate)
             {
-                foreach (var (vertex, _) in _errors)
-                {
-                    if (_names.TryGetValue(vertex, out var name) && !name.StartsWith("[internal]", StringComparison.Ordinal))
-                    {
-                        return $"'{name}'";
-                    }
-                }
-
-                return _errors.Count > 0 && _names.TryGetValue(_errors[0].Vertex, out var first)
-                    ? $"'{first}'"
+                return FindFailure() is { } failure && _names.TryGetValue(failure.Vertex, out var name)
+                    ? $"'{name}'"
                     : "'(Dockerfile or build setup, before any step ran)'";
             }
         }
@@ -107,37 +99,36 @@ internal sealed class BuildKitProgressLog
         {
             lock (_gate)
             {
-                var detail = new List<string>();
-                var failed = _errors.Count > 0 ? _errors[_errors.Count - 1] : ((int Vertex, string Message)?)null;
-                foreach (var (vertex, message) in _errors)
+                if (FindFailure() is { } failure)
                 {
-                    if (_names.TryGetValue(vertex, out var name) && !name.StartsWith("[internal]", StringComparison.Ordinal))
-                    {
-                        failed = (vertex, message);
-                        break;
-                    }
+                    var detail = $" Error: {failure.Message}";
+                    return _output.TryGetValue(failure.Vertex, out var lines) && lines.Count > 0
+                        ? detail + " Output of the step:" + Environment.NewLine + string.Join(Environment.NewLine, lines) + Environment.NewLine
+                        : detail;
                 }
 
-                if (failed is { } step)
+                if (_clientError is not null)
                 {
-                    detail.Add($" Error: {step.Message}");
-                    if (_output.TryGetValue(step.Vertex, out var lines) && lines.Count > 0)
-                    {
-                        detail.Add(" Output of the step:" + Environment.NewLine + string.Join(Environment.NewLine, lines));
-                    }
-                }
-                else if (_clientError is not null)
-                {
-                    detail.Add($" Error: {_clientError}");
-                }
-                else if (_tail.Count > 0)
-                {
-                    detail.Add(" Last output:" + Environment.NewLine + string.Join(Environment.NewLine, _tail));
+                    return $" Error: {_clientError}";
                 }
 
-                return string.Concat(detail) + (detail.Count > 0 && detail[detail.Count - 1].Contains(Environment.NewLine) ? Environment.NewLine : string.Empty);
+                return _tail.Count > 0 ? " Last output:" + Environment.NewLine + string.Join(Environment.NewLine, _tail) + Environment.NewLine : string.Empty;
             }
         }
+    }
+
+    /// <summary>The first error of a Dockerfile step, else the first error of any vertex.</summary>
+    private (int Vertex, string Message)? FindFailure()
+    {
+        foreach (var error in _errors)
+        {
+            if (_names.TryGetValue(error.Vertex, out var name) && !name.StartsWith("[internal]", StringComparison.Ordinal))
+            {
+                return error;
+            }
+        }
+
+        return _errors.Count > 0 ? _errors[0] : null;
     }
 
     private static void Remember(Queue<string> queue, string line, int limit)
