@@ -99,4 +99,72 @@ internal static class Messages
     public static Diagnostic BuildCanceled() => new(
         "BSEC3003", Severity.Warning,
         "The image build was canceled; the docker client was stopped and no image was tagged.");
+
+    // 4xxx: leaks found before the build (docker is not started when one is an error).
+    private static Diagnostic Warning(string code, string message) => new(code, Severity.Warning, message);
+
+    public static Diagnostic SecretInContext(string id, string path, string context) => Error(
+        "BSEC4001",
+        $"DockerSecret '{id}': its source '{path}' is inside the build context '{context}' and no .dockerignore rule excludes it, so 'COPY . ...' would copy it into the image. Keep the secret file outside the context, or exclude it in the context's .dockerignore.");
+
+    public static Diagnostic SecretCopyInContext(string id, string path, string context) => Error(
+        "BSEC4002",
+        $"The file '{path}' in the build context '{context}' contains the value of DockerSecret '{id}' (publish may have copied it there), and no .dockerignore rule excludes it. Stop copying the secret to the publish output (CopyToPublishDirectory), or exclude the file in the context's .dockerignore.");
+
+    public static Diagnostic SecretInBuildArg(string id, string buildArg) => Error(
+        "BSEC4003",
+        $"DockerBuildArg '{buildArg}' carries the value of DockerSecret '{id}'. Build arguments stay in the image history: remove it and mount the secret instead (RUN --mount=type=secret,id={id}).");
+
+    public static Diagnostic SecretInDockerfile(string id, string dockerfile, int line) => Error(
+        "BSEC4004",
+        $"The Dockerfile '{dockerfile}' contains the value of DockerSecret '{id}' (line {line}). An ENV, ARG or RUN that holds it stays in the image: remove it and mount the secret instead (RUN --mount=type=secret,id={id}).");
+
+    public static Diagnostic RequiredMountUndeclared(string id, string dockerfile, int line) => Error(
+        "BSEC4005",
+        $"The Dockerfile '{dockerfile}' mounts the secret '{id}' with required=true (line {line}), but the project declares no DockerSecret '{id}'. Add <DockerSecret Include=\"{id}\" Source=\"...\" /> (or EnvironmentVariable=\"...\").");
+
+    public static Diagnostic MountUndeclared(string id, string dockerfile, int line) => Warning(
+        "BSEC4006",
+        $"The Dockerfile '{dockerfile}' mounts the secret '{id}' (line {line}), but the project declares no DockerSecret '{id}', so the step runs without it. Declare it, or remove the mount.");
+
+    public static Diagnostic SecretNotMounted(string id, string dockerfile) => Warning(
+        "BSEC4007",
+        $"DockerSecret '{id}' is declared, but no RUN step of '{dockerfile}' mounts it. Mount it (RUN --mount=type=secret,id={id} ...) or remove the item.");
+
+    public static Diagnostic CredentialLikeVariable(string kind, string name, string dockerfile, int line) => Warning(
+        "BSEC4008",
+        $"{kind} '{name}' in '{dockerfile}' (line {line}) looks like a credential; {kind} values are kept in the image's history and config. Pass credentials as a DockerSecret and mount them (RUN --mount=type=secret,id=...) instead.");
+
+    public static Diagnostic DockerfileUnreadable(string dockerfile, int line, string problem) => Error(
+        "BSEC4009",
+        $"The Dockerfile '{dockerfile}' cannot be checked: {problem} (line {line}). Fix the Dockerfile.");
+
+    // 5xxx: leaks found in the build's output and in the built image.
+    public static Diagnostic SecretInLayer(string id, string path, string? step) => Error(
+        "BSEC5001",
+        $"The image contains the value of DockerSecret '{id}' in '{path}', in the layer made by '{step ?? "(unknown step)"}'. Tags were removed. Do not copy the mounted secret into the image: use it only inside the RUN step that mounts it.");
+
+    public static Diagnostic SecretInConfig(string id, string field) => Error(
+        "BSEC5002",
+        $"The image configuration holds the value of DockerSecret '{id}' in {field}. Tags were removed. Remove it from ENV, LABEL, CMD and ENTRYPOINT, and mount the secret where it is needed.");
+
+    public static Diagnostic SecretInHistory(string id, string step) => Error(
+        "BSEC5003",
+        $"The image history holds the value of DockerSecret '{id}' in the step '{step}'. Tags were removed. Pass the secret as a mount, not as an argument or a command line.");
+
+    public static Diagnostic SecretNotVerifiable(string id, string reason) => Warning(
+        "BSEC5004",
+        $"DockerSecret '{id}' cannot be searched for reliably ({reason}), so the image was not proven free of it. Use a longer, random value.");
+
+    public static Diagnostic SecretInBuildOutput(string id, string step) => Error(
+        "BSEC5005",
+        $"The build printed the value of DockerSecret '{id}' in the step '{step}' (masked as *** in this log). Tags were removed. Do not print the mounted secret (cat, echo, set -x) in RUN steps; BuildKit keeps build output in its logs and caches.");
+
+    public static Diagnostic ScanFailed(string detail) => Error(
+        "BSEC5006",
+        $"The built image could not be scanned for the declared secrets: {detail} Tags were removed because the image is not proven clean. Set DockerSecretScan=false to publish without the scan (see README).");
+
+    public static Diagnostic ScanSkipped() => Warning(
+        "BSEC5007",
+        "DockerSecretScan is false: the built image was not scanned for the declared secrets, and a secret a step copied into a layer would go unnoticed.");
 }

@@ -78,6 +78,16 @@ internal sealed class BuildKitProgressLog
         }
     }
 
+    /// <summary>The name of the step a progress line belongs to, as far as known.</summary>
+    public string StepOf(string line)
+    {
+        lock (_gate)
+        {
+            var match = VertexLine.Match(line);
+            return match.Success && _names.TryGetValue(int.Parse(match.Groups[1].Value), out var name) ? name : "(build output)";
+        }
+    }
+
     /// <summary>The failing step's name, or a description when no step failed.</summary>
     public string FailedStep
     {

@@ -97,11 +97,11 @@ internal sealed class DockerClient
         IReadOnlyList<string> arguments,
         BuildMode mode,
         string imageIdFile,
+        BuildKitProgressLog progress,
         Action<string> onLine,
         CancellationToken forcefulCancellation,
         CancellationToken gracefulCancellation)
     {
-        var progress = new BuildKitProgressLog();
         var started = DateTime.UtcNow;
         var target = PipeTarget.ToDelegate(line =>
         {
@@ -129,6 +129,19 @@ internal sealed class DockerClient
             ? File.ReadAllText(imageIdFile).Trim()
             : null;
         return new BuildOutcome(result.ExitCode, string.IsNullOrEmpty(imageId) ? null : imageId, progress, DateTime.UtcNow - started);
+    }
+
+    /// <summary>Removes tags (<c>docker image rm --no-prune</c>); the image itself goes with its last tag.</summary>
+    public async Task RemoveTagsAsync(IReadOnlyList<string> references, CancellationToken cancellationToken)
+    {
+        var command = Cli.Wrap(Executable)
+            .WithArguments(new[] { "image", "rm", "--no-prune" }.Concat(references))
+            .WithValidation(CommandResultValidation.None);
+        var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
+        if (result.ExitCode != 0)
+        {
+            throw new BuildSecretsException(Messages.CliFailed(DisplayName, "image rm " + string.Join(" ", references), result.ExitCode, FirstLines(result.StandardError)));
+        }
     }
 
     private async Task<BufferedCommandResult> RunProbeAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)

@@ -15,35 +15,45 @@ internal sealed class SecretRedactor
 
     public const string Mask = "***";
 
-    private readonly List<string> _values = new();
+    private readonly List<(string Id, string Value)> _values = new();
 
     public bool IsEmpty => _values.Count == 0;
 
     /// <summary>Adds a secret's whole value and the meaningful values inside it (lines, netrc passwords, KEY=VALUE values).</summary>
-    public void Add(string secret)
+    public void Add(string id, string secret)
     {
         foreach (var candidate in Candidates(secret))
         {
-            if (candidate.Length >= MinimumLength && !_values.Contains(candidate, StringComparer.Ordinal))
+            if (candidate.Length >= MinimumLength && !_values.Any(v => v.Value == candidate))
             {
-                _values.Add(candidate);
+                _values.Add((id, candidate));
             }
         }
 
         // Longest first, so that a value containing another is masked whole.
-        _values.Sort((a, b) => b.Length.CompareTo(a.Length));
+        _values.Sort((a, b) => b.Value.Length.CompareTo(a.Value.Length));
     }
 
-    public string Redact(string line)
+    public string Redact(string line) => Redact(line, out _);
+
+    /// <summary>Masks every secret value in the line; <paramref name="secretIds"/> names the secrets found (empty when none).</summary>
+    public string Redact(string line, out IReadOnlyList<string> secretIds)
     {
-        foreach (var value in _values)
+        List<string>? found = null;
+        foreach (var (id, value) in _values)
         {
             if (line.IndexOf(value, StringComparison.Ordinal) >= 0)
             {
                 line = line.Replace(value, Mask);
+                found ??= new List<string>();
+                if (!found.Contains(id))
+                {
+                    found.Add(id);
+                }
             }
         }
 
+        secretIds = (IReadOnlyList<string>?)found ?? Array.Empty<string>();
         return line;
     }
 

@@ -7,6 +7,7 @@ using System.Threading;
 using AsyncTask = System.Threading.Tasks.Task;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Leaks;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Validation;
 using Microsoft.Build.Framework;
@@ -104,6 +105,19 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             return;
         }
 
+        // The values stay in this task's memory: they are searched for, never logged or passed on.
+        var values = ReadSecretValues(request.Secrets);
+        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SearchStrings(v.Value))).ToArray(), _ => false);
+        foreach (var problem in prechecks)
+        {
+            Report(problem);
+        }
+
+        if (prechecks.Any(p => p.Severity == Severity.Error))
+        {
+            return;
+        }
+
         var client = DockerClient.Locate(DockerCli, GetEnvironmentVariable("PATH"));
         var info = await client.InspectAsync(_graceful.Token);
         var mode = info.ChooseMode(DockerCli);
@@ -120,12 +134,31 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         var arguments = DockerBuildArguments.Create(request, mode);
         Log.LogMessage(MessageImportance.Normal, "BuildSecrets: {0} {1}", client.Executable, string.Join(" ", arguments.Select(QuoteForDisplay)));
 
-        var redactor = CreateRedactor(request.Secrets);
-        var outcome = await client.BuildAsync(arguments, mode, request.ImageIdFile, line => LogProgress(redactor, line), _forceful.Token, _graceful.Token);
+        var redactor = new SecretRedactor();
+        foreach (var (id, value) in values)
+        {
+            redactor.Add(id, value);
+        }
+
+        var progress = new BuildKitProgressLog();
+        var printed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var outcome = await client.BuildAsync(
+            arguments,
+            mode,
+            request.ImageIdFile,
+            progress,
+            line => LogProgress(redactor, progress, printed, line),
+            _forceful.Token,
+            _graceful.Token);
         _graceful.Token.ThrowIfCancellationRequested();
 
         if (outcome.ExitCode != 0)
         {
+            foreach (var leak in printed)
+            {
+                Report(Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value)));
+            }
+
             throw new BuildSecretsException(Messages.BuildFailed(
                 redactor.Redact(outcome.Progress.FailedStep), outcome.ExitCode, redactor.Redact(outcome.Progress.FailureDetail)));
         }
@@ -133,6 +166,13 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         if (outcome.ImageId is null)
         {
             throw new BuildSecretsException(Messages.BuildProducedNoImage(request.ImageIdFile));
+        }
+
+        var leaks = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToList();
+        if (leaks.Count > 0)
+        {
+            await RejectImageAsync(client, request, leaks);
+            return;
         }
 
         ImageId = outcome.ImageId;
@@ -170,29 +210,54 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         ImageIdFile = FullPath(ImageIdFile),
     };
 
-    private SecretRedactor CreateRedactor(IEnumerable<SecretDeclaration> secrets)
+    private IReadOnlyList<(string Id, string Value)> ReadSecretValues(IEnumerable<SecretDeclaration> secrets)
     {
-        var redactor = new SecretRedactor();
+        var values = new List<(string Id, string Value)>();
         foreach (var secret in secrets)
         {
             var value = secret.Kind == SecretSourceKind.File ? File.ReadAllText(secret.Source!) : GetEnvironmentVariable(secret.EnvironmentVariable!);
             if (!string.IsNullOrEmpty(value))
             {
-                redactor.Add(value!);
+                values.Add((secret.Id, value!));
             }
         }
 
-        return redactor;
+        return values;
     }
 
-    private void LogProgress(SecretRedactor redactor, string line)
+    private static IReadOnlyList<string> SearchStrings(string value) =>
+        SecretRedactor.Candidates(value).Where(c => c.Length >= 8).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Removes the tags of an image found leaking, then reports why.</summary>
+    private async AsyncTask RejectImageAsync(DockerClient client, BuildRequest request, IReadOnlyList<Diagnostic> leaks)
     {
+        await client.RemoveTagsAsync(request.Tags.Select(tag => $"{request.Repository}:{tag}").ToArray(), _graceful.Token);
+        foreach (var leak in leaks)
+        {
+            Report(leak);
+        }
+    }
+
+    private void LogProgress(SecretRedactor redactor, BuildKitProgressLog progress, Dictionary<string, string> printed, string line)
+    {
+        var redacted = redactor.Redact(line, out var secretIds);
+        foreach (var id in secretIds)
+        {
+            lock (printed)
+            {
+                if (!printed.ContainsKey(id))
+                {
+                    printed[id] = progress.StepOf(line);
+                }
+            }
+        }
+
         // Step starts and errors show at minimal verbosity (progress in 'dotnet publish' and Visual Studio);
         // everything else at normal verbosity.
         var importance = line.StartsWith("#", StringComparison.Ordinal) && (line.Contains(" [") || line.Contains(" ERROR"))
             ? MessageImportance.High
             : MessageImportance.Normal;
-        Log.LogMessage(importance, redactor.Redact(line));
+        Log.LogMessage(importance, redacted);
     }
 
     private void Report(Diagnostic diagnostic)

@@ -62,6 +62,7 @@ internal sealed class FakeDocker : IDisposable
               "build "*|"buildx build")
             {{build}}
               ;;
+              "image rm") ;;
               *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;
             esac
             """;

@@ -162,12 +162,38 @@ public sealed class BuildDockerImageTaskTests
 
         Assert.IsFalse(_harness.Task.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC3001" }, _harness.ErrorCodes.ToArray());
-        var message = _harness.Engine.Errors[0].Message!;
+        // The step also printed the secret: that is reported too, before the build failure.
+        CollectionAssert.AreEqual(new[] { "BSEC5005", "BSEC3001" }, _harness.ErrorCodes.ToArray());
+        var message = _harness.Engine.Errors[1].Message!;
         StringAssert.Contains(message, "'[2/3] RUN --mount=type=secret,id=netrc,target=/root/.netrc curl -sf -n http://127.0.0.1:1/'");
         StringAssert.Contains(message, "exit code: 7");
         StringAssert.Contains(message, "curl: (7) Failed to connect");
         Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
+    }
+
+    [TestMethod]
+    public void A_build_that_prints_a_secret_is_BSEC5005_naming_the_step_and_the_image_loses_its_tags()
+    {
+        using var docker = FakeDocker.Create(build: $"""
+            echo '#6 [3/3] RUN --mount=type=secret,id=token cat /run/secrets/token' >&2
+            echo '#6 0.051 {Canary}' >&2
+            echo '#6 DONE 0.1s' >&2
+            printf '%s' "$FAKE_IMAGE_ID" > "$iidfile"
+            """);
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Tags = ["latest", "1.0.0"];
+        _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+        _harness.Environment["TOKEN"] = Canary;
+
+        Assert.IsFalse(_harness.Task.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5005" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerSecret 'token'");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "'[3/3] RUN --mount=type=secret,id=token cat /run/secrets/token'");
+        CollectionAssert.Contains(docker.Invocations.ToArray(), "image rm --no-prune consumer:latest consumer:1.0.0");
+        Assert.IsNull(_harness.Task.ImageId);
+        Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
+        StringAssert.Contains(_harness.Engine.Log, "#6 0.051 ***");
     }
 
     [TestMethod]

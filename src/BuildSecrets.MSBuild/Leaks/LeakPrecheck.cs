@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using BuildSecrets.MSBuild.Diagnostics;
+using BuildSecrets.MSBuild.Model;
+
+namespace BuildSecrets.MSBuild.Leaks;
+
+/// <summary>A declared secret with the strings worth searching for (its value and the values inside it).</summary>
+internal sealed record SearchableSecret(string Id, IReadOnlyList<string> Needles);
+
+/// <summary>
+/// The checks made before docker starts that can prove a build would leak a secret: the secret
+/// file (or a copy of it) in the build context, a secret value in a build argument or in the
+/// Dockerfile itself.
+/// </summary>
+internal static class LeakPrecheck
+{
+    /// <param name="isExcluded">Whether the context's .dockerignore excludes a path relative to the context (with '/').</param>
+    public static IReadOnlyList<Diagnostic> Check(
+        BuildRequest request,
+        IReadOnlyList<SearchableSecret> secrets,
+        Func<string, bool> isExcluded)
+    {
+        var found = new List<Diagnostic>();
+        CheckBuildArgs(request, secrets, found);
+        CheckDockerfileText(request.Dockerfile, secrets, found);
+        CheckContext(request, secrets, isExcluded, found);
+        return found;
+    }
+
+    private static void CheckBuildArgs(BuildRequest request, IReadOnlyList<SearchableSecret> secrets, List<Diagnostic> found)
+    {
+        foreach (var arg in request.BuildArgs)
+        {
+            foreach (var secret in secrets)
+            {
+                if (secret.Needles.Any(needle => arg.Value.IndexOf(needle, StringComparison.Ordinal) >= 0))
+                {
+                    found.Add(Messages.SecretInBuildArg(secret.Id, arg.Name));
+                }
+            }
+        }
+    }
+
+    private static void CheckDockerfileText(string dockerfile, IReadOnlyList<SearchableSecret> secrets, List<Diagnostic> found)
+    {
+        if (!File.Exists(dockerfile))
+        {
+            return;
+        }
+
+        var lines = File.ReadAllLines(dockerfile);
+        foreach (var secret in secrets)
+        {
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (secret.Needles.Any(needle => lines[i].IndexOf(needle, StringComparison.Ordinal) >= 0))
+                {
+                    found.Add(Messages.SecretInDockerfile(secret.Id, dockerfile, i + 1));
+                    break;
+                }
+            }
+        }
+    }
+
+    private static void CheckContext(BuildRequest request, IReadOnlyList<SearchableSecret> secrets, Func<string, bool> isExcluded, List<Diagnostic> found)
+    {
+        if (!Directory.Exists(request.Context))
+        {
+            return;
+        }
+
+        var context = Path.GetFullPath(request.Context);
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var secret in request.Secrets.Where(s => s.Kind == SecretSourceKind.File))
+        {
+            var source = Path.GetFullPath(secret.Source!);
+            sources.Add(source);
+            var relative = RelativeTo(context, source);
+            if (relative is not null && !isExcluded(relative))
+            {
+                found.Add(Messages.SecretInContext(secret.Id, source, context));
+            }
+        }
+
+        var searchable = secrets.Where(s => s.Needles.Count > 0).ToArray();
+        if (searchable.Length == 0)
+        {
+            return;
+        }
+
+        var needles = searchable.SelectMany(s => s.Needles).ToArray();
+        var owners = searchable.SelectMany(s => s.Needles.Select(_ => s.Id)).ToArray();
+        foreach (var file in Directory.EnumerateFiles(context, "*", SearchOption.AllDirectories))
+        {
+            var relative = RelativeTo(context, file);
+            if (relative is null || sources.Contains(Path.GetFullPath(file)) || isExcluded(relative))
+            {
+                continue;
+            }
+
+            foreach (var id in ContextSearch.FindInFile(file, needles).Select(i => owners[i]).Distinct())
+            {
+                found.Add(Messages.SecretCopyInContext(id, file, context));
+            }
+        }
+    }
+
+    /// <summary>The path relative to the folder with '/' separators, or null when it is not inside it.</summary>
+    internal static string? RelativeTo(string folder, string path)
+    {
+        var root = folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        var comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        return path.StartsWith(root, comparison) ? path.Substring(root.Length).Replace('\\', '/') : null;
+    }
+}
