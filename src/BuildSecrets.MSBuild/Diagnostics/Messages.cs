@@ -12,11 +12,11 @@ internal static class Messages
     // 1xxx: project input, checked before docker is started.
     public static Diagnostic SecretHasNoSource(string id) => Error(
         "BSEC1001",
-        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file) or EnvironmentVariable (a variable name) metadata.");
+        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file), EnvironmentVariable (a variable name) or Value metadata.");
 
     public static Diagnostic SecretHasTwoSources(string id) => Error(
         "BSEC1002",
-        $"DockerSecret '{id}' sets both Source and EnvironmentVariable. Keep only one of them.");
+        $"DockerSecret '{id}' sets more than one of Source, EnvironmentVariable and Value. Keep only one of them.");
 
     public static Diagnostic SecretFileMissing(string id, string path) => Error(
         "BSEC1003",
@@ -65,6 +65,14 @@ internal static class Messages
     public static Diagnostic TagInvalid(string tag) => Error(
         "BSEC1014",
         $"The image tag '{tag}' is not valid. A tag has at most 128 letters, digits, '_', '.' and '-', and does not start with '.' or '-'. Fix ContainerImageTag or ContainerImageTags.");
+
+    public static Diagnostic SecretValueEmpty(string id) => Error(
+        "BSEC1015",
+        $"DockerSecret '{id}': its Value is empty (an unset property?). Set the property that holds it, or add Required=\"false\" to build without the secret when it is empty.");
+
+    public static Diagnostic SecretValueInProject(string id) => new(
+        "BSEC1016", Severity.Warning,
+        $"DockerSecret '{id}' takes its value from the Value metadata: project files, property logs and binary logs (-bl) keep such values. Prefer Source (a file outside the project) or EnvironmentVariable.");
 
     // 2xxx: the docker client and the engine.
     public static Diagnostic CliNotFound(string cli) => Error(

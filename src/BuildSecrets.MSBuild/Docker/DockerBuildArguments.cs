@@ -56,10 +56,12 @@ internal static class DockerBuildArguments
     }
 
     /// <summary>The <c>--secret</c> value: BuildKit reads it as one CSV record, so fields with ',' or '"' are quoted.</summary>
-    public static string SecretSpec(SecretDeclaration secret) =>
-        secret.Kind == SecretSourceKind.EnvironmentVariable
-            ? $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.EnvironmentVariable)}"
-            : $"{CsvField("id=" + secret.Id)},{CsvField("src=" + secret.Source)}";
+    public static string SecretSpec(SecretDeclaration secret) => secret.Kind switch
+    {
+        SecretSourceKind.EnvironmentVariable => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.EnvironmentVariable)}",
+        SecretSourceKind.Value => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.ChildVariable)}",
+        _ => $"{CsvField("id=" + secret.Id)},{CsvField("src=" + secret.Source)}",
+    };
 
     internal static string CsvField(string field)
     {

@@ -97,6 +97,7 @@ internal sealed class DockerClient
         IReadOnlyList<string> arguments,
         BuildMode mode,
         string imageIdFile,
+        IReadOnlyDictionary<string, string> childEnvironment,
         BuildKitProgressLog progress,
         Action<string> onLine,
         CancellationToken forcefulCancellation,
@@ -119,16 +120,56 @@ internal sealed class DockerClient
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
-        if (mode == BuildMode.ClassicBuildKit)
+        // Values reach the client through its own environment only, never its command line.
+        command = command.WithEnvironmentVariables(env =>
         {
-            command = command.WithEnvironmentVariables(env => env.Set("DOCKER_BUILDKIT", "1"));
-        }
+            foreach (var variable in childEnvironment)
+            {
+                env.Set(variable.Key, variable.Value);
+            }
+
+            if (mode == BuildMode.ClassicBuildKit)
+            {
+                env.Set("DOCKER_BUILDKIT", "1");
+            }
+        });
 
         var result = await StartAsync(command, () => command.ExecuteAsync(forcefulCancellation, gracefulCancellation));
         var imageId = result.ExitCode == 0 && File.Exists(imageIdFile)
             ? File.ReadAllText(imageIdFile).Trim()
             : null;
         return new BuildOutcome(result.ExitCode, string.IsNullOrEmpty(imageId) ? null : imageId, progress, DateTime.UtcNow - started);
+    }
+
+    /// <summary>
+    /// Streams <c>docker save IMAGE</c> into <paramref name="consume"/> as the client writes it: the
+    /// archive is never stored on disk nor held whole in memory.
+    /// </summary>
+    public async Task SaveAsync(string image, Func<Stream, CancellationToken, Task> consume, CancellationToken cancellationToken)
+    {
+        var errors = new System.Text.StringBuilder();
+        var command = Cli.Wrap(Executable)
+            .WithArguments(new[] { "save", image })
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.Create(consume))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors));
+        var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
+        if (result.ExitCode != 0)
+        {
+            throw new BuildSecretsException(Messages.ScanFailed($"'{DisplayName} save' failed with exit code {result.ExitCode}: {FirstLines(errors.ToString())}"));
+        }
+    }
+
+    /// <summary>The diff ids of an image's layers (<c>RootFS.Layers</c>), or null when the engine does not have the image.</summary>
+    public async Task<IReadOnlyList<string>?> LayerDiffIdsAsync(string image, CancellationToken cancellationToken)
+    {
+        var command = Cli.Wrap(Executable)
+            .WithArguments(new[] { "image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}", image })
+            .WithValidation(CommandResultValidation.None);
+        var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
+        return result.ExitCode != 0
+            ? null
+            : result.StandardOutput.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
     }
 
     /// <summary>Removes tags (<c>docker image rm --no-prune</c>); the image itself goes with its last tag.</summary>

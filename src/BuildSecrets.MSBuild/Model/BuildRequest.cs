@@ -12,18 +12,32 @@ internal enum SecretSourceKind
 
     /// <summary>An environment variable of the build, passed as <c>env=</c>; the value is never read into the build.</summary>
     EnvironmentVariable,
+
+    /// <summary>A value given in the project (Value metadata), handed to the docker client through its environment.</summary>
+    Value,
 }
 
-/// <summary>One DockerSecret item. <see cref="Source"/> is a full path; values are never held here.</summary>
+/// <summary>One DockerSecret item. <see cref="Source"/> is a full path.</summary>
 internal sealed record SecretDeclaration(string Id, string? Source, string? EnvironmentVariable)
 {
+    /// <summary>The Value metadata; the only place a value is held, for Value secrets.</summary>
+    public string? Value { get; init; }
+
+    /// <summary>False for an optional secret, left out when its source is absent.</summary>
+    public bool Required { get; init; } = true;
+
+    /// <summary>For Value secrets: the variable of the docker client's environment that carries the value.</summary>
+    public string? ChildVariable { get; init; }
+
+    /// <summary>How many of Source, EnvironmentVariable and Value are set.</summary>
+    public int SourceCount =>
+        (string.IsNullOrEmpty(Source) ? 0 : 1) + (string.IsNullOrEmpty(EnvironmentVariable) ? 0 : 1) + (Value is null ? 0 : 1);
+
     public SecretSourceKind Kind =>
-        (string.IsNullOrEmpty(Source), string.IsNullOrEmpty(EnvironmentVariable)) switch
-        {
-            (false, true) => SecretSourceKind.File,
-            (true, false) => SecretSourceKind.EnvironmentVariable,
-            _ => SecretSourceKind.None,
-        };
+        SourceCount != 1 ? SecretSourceKind.None
+        : !string.IsNullOrEmpty(Source) ? SecretSourceKind.File
+        : !string.IsNullOrEmpty(EnvironmentVariable) ? SecretSourceKind.EnvironmentVariable
+        : SecretSourceKind.Value;
 }
 
 /// <summary>One DockerBuildArg item.</summary>

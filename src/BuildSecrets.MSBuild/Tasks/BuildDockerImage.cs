@@ -93,8 +93,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     private async AsyncTask ExecuteAsync()
     {
-        var request = CreateRequest();
-        var problems = new BuildRequestValidator(GetEnvironmentVariable).Validate(request);
+        var validator = new BuildRequestValidator(GetEnvironmentVariable);
+        var request = WithoutAbsentOptionalSecrets(CreateRequest(), validator);
+        var problems = validator.Validate(request);
         foreach (var problem in problems)
         {
             Report(problem);
@@ -146,6 +147,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             arguments,
             mode,
             request.ImageIdFile,
+            request.Secrets.Where(secret => secret.Kind == SecretSourceKind.Value).ToDictionary(secret => secret.ChildVariable!, secret => secret.Value!),
             progress,
             line => LogProgress(redactor, progress, printed, line),
             _forceful.Token,
@@ -201,13 +203,50 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         Context = FullPath(Context),
         Repository = Repository.Trim(),
         Tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).DefaultIfEmpty("latest").ToArray(),
-        Secrets = Secrets.Select(item => new SecretDeclaration(
-            item.ItemSpec.Trim(),
-            Metadata(item, "Source") is { } source ? FullPath(source) : null,
-            Metadata(item, "EnvironmentVariable"))).ToArray(),
+        Secrets = Secrets.Select(CreateSecret).ToArray(),
         BuildArgs = BuildArgs.Select(item => new BuildArgument(item.ItemSpec.Trim(), item.GetMetadata("Value"))).ToArray(),
         Network = string.IsNullOrWhiteSpace(Network) ? null : Network!.Trim(),
         ImageIdFile = FullPath(ImageIdFile),
+    };
+
+    private SecretDeclaration CreateSecret(ITaskItem item, int index)
+    {
+        var hasValue = item.MetadataNames.Cast<string>().Any(name => string.Equals(name, "Value", StringComparison.OrdinalIgnoreCase));
+        return new SecretDeclaration(
+            item.ItemSpec.Trim(),
+            Metadata(item, "Source") is { } source ? FullPath(source) : null,
+            Metadata(item, "EnvironmentVariable"))
+        {
+            Value = hasValue ? item.GetMetadata("Value") : null,
+            ChildVariable = hasValue ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
+            Required = !string.Equals(Metadata(item, "Required"), "false", StringComparison.OrdinalIgnoreCase),
+        };
+    }
+
+    /// <summary>Leaves out the optional secrets whose source is absent, saying so.</summary>
+    private BuildRequest WithoutAbsentOptionalSecrets(BuildRequest request, BuildRequestValidator validator)
+    {
+        var kept = new List<SecretDeclaration>();
+        foreach (var secret in request.Secrets)
+        {
+            if (!secret.Required && validator.IsAbsent(secret))
+            {
+                Log.LogMessage(MessageImportance.High, "BuildSecrets: the optional DockerSecret '{0}' has no value here ({1}); the build runs without it.", secret.Id, Describe(secret));
+            }
+            else
+            {
+                kept.Add(secret);
+            }
+        }
+
+        return request with { Secrets = kept };
+    }
+
+    private static string Describe(SecretDeclaration secret) => secret.Kind switch
+    {
+        SecretSourceKind.File => $"the file '{secret.Source}' does not exist",
+        SecretSourceKind.EnvironmentVariable => $"the environment variable '{secret.EnvironmentVariable}' is not set",
+        _ => "its Value is empty",
     };
 
     private IReadOnlyList<(string Id, string Value)> ReadSecretValues(IEnumerable<SecretDeclaration> secrets)
@@ -215,7 +254,12 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         var values = new List<(string Id, string Value)>();
         foreach (var secret in secrets)
         {
-            var value = secret.Kind == SecretSourceKind.File ? File.ReadAllText(secret.Source!) : GetEnvironmentVariable(secret.EnvironmentVariable!);
+            var value = secret.Kind switch
+            {
+                SecretSourceKind.File => File.ReadAllText(secret.Source!),
+                SecretSourceKind.EnvironmentVariable => GetEnvironmentVariable(secret.EnvironmentVariable!),
+                _ => secret.Value,
+            };
             if (!string.IsNullOrEmpty(value))
             {
                 values.Add((secret.Id, value!));

@@ -79,26 +79,48 @@ internal sealed class BuildRequestValidator
                 continue;
             }
 
-            var hasFile = !string.IsNullOrEmpty(secret.Source);
-            var hasVariable = !string.IsNullOrEmpty(secret.EnvironmentVariable);
-            if (hasFile && hasVariable)
+            switch (secret.SourceCount)
             {
-                found.Add(Messages.SecretHasTwoSources(secret.Id));
-            }
-            else if (hasFile)
-            {
-                ValidateSecretFile(secret.Id, secret.Source!, found);
-            }
-            else if (hasVariable)
-            {
-                ValidateSecretVariable(secret.Id, secret.EnvironmentVariable!, found);
-            }
-            else
-            {
-                found.Add(Messages.SecretHasNoSource(secret.Id));
+                case 0:
+                    found.Add(Messages.SecretHasNoSource(secret.Id));
+                    break;
+                case > 1:
+                    found.Add(Messages.SecretHasTwoSources(secret.Id));
+                    break;
+                default:
+                    if (secret.Kind == SecretSourceKind.File)
+                    {
+                        ValidateSecretFile(secret.Id, secret.Source!, found);
+                    }
+                    else if (secret.Kind == SecretSourceKind.EnvironmentVariable)
+                    {
+                        ValidateSecretVariable(secret.Id, secret.EnvironmentVariable!, found);
+                    }
+                    else if (secret.Value!.Length == 0)
+                    {
+                        found.Add(Messages.SecretValueEmpty(secret.Id));
+                    }
+                    else
+                    {
+                        found.Add(Messages.SecretValueInProject(secret.Id));
+                    }
+
+                    break;
             }
         }
     }
+
+    /// <summary>
+    /// Whether an optional secret's source is absent (file missing, variable unset or empty, value
+    /// empty): such a secret is left out of the build instead of failing it.
+    /// </summary>
+    public bool IsAbsent(SecretDeclaration secret) => secret.Kind switch
+    {
+        SecretSourceKind.File => !File.Exists(secret.Source!),
+        SecretSourceKind.EnvironmentVariable => VariableName.IsMatch(secret.EnvironmentVariable!) && string.IsNullOrEmpty(_getEnvironmentVariable(secret.EnvironmentVariable!)),
+        SecretSourceKind.Value => secret.Value!.Length == 0,
+        _ => false,
+    };
 
     private static void ValidateSecretFile(string id, string path, List<Diagnostic> found)
     {
