@@ -108,7 +108,8 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
         // The values stay in this task's memory: they are searched for, never logged or passed on.
         var values = ReadSecretValues(request.Secrets);
-        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SearchStrings(v.Value))).ToArray(), _ => false);
+        var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
+        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SearchStrings(v.Value))).ToArray(), ignore.IsExcluded);
         foreach (var problem in prechecks)
         {
             Report(problem);
