@@ -36,7 +36,7 @@ internal static class Messages
 
     public static Diagnostic SecretIdInvalid(string id) => Error(
         "BSEC1007",
-        $"DockerSecret id '{id}' is not valid. Use letters, digits, '.', '_' and '-' only (BuildKit splits secret options on ',' and '=', and the id names the file under /run/secrets).");
+        $"DockerSecret id '{id}' is not valid. Use letters, digits, '.', '_' and '-' only, and not '.' or '..' (BuildKit splits secret options on ',' and '=', and the id names the file under /run/secrets).");
 
     public static Diagnostic SecretVariableNameInvalid(string id, string variable) => Error(
         "BSEC1008",

@@ -108,6 +108,36 @@ internal static class LeakPrecheck
         }
     }
 
+    /// <summary>
+    /// What the Dockerfile says of the declared secrets: mounts of undeclared secrets, declared
+    /// secrets nobody mounts, ARG and ENV names that look like credentials.
+    /// </summary>
+    public static IReadOnlyList<Diagnostic> CheckDockerfile(ParsedDockerfile dockerfile, string path, IReadOnlyList<SecretDeclaration> declared)
+    {
+        var found = new List<Diagnostic>();
+        var ids = new HashSet<string>(declared.Select(s => s.Id), StringComparer.Ordinal);
+        foreach (var mount in dockerfile.SecretMounts.GroupBy(m => m.Id).Select(g => g.OrderByDescending(m => m.Required).First()))
+        {
+            if (!ids.Contains(mount.Id))
+            {
+                found.Add(mount.Required ? Messages.RequiredMountUndeclared(mount.Id, path, mount.Line) : Messages.MountUndeclared(mount.Id, path, mount.Line));
+            }
+        }
+
+        var mounted = new HashSet<string>(dockerfile.SecretMounts.Select(m => m.Id), StringComparer.Ordinal);
+        foreach (var secret in declared.Where(s => !mounted.Contains(s.Id)))
+        {
+            found.Add(Messages.SecretNotMounted(secret.Id, path));
+        }
+
+        foreach (var variable in dockerfile.Variables.Where(v => DockerfileReader.LooksLikeCredential(v.Name)).GroupBy(v => (v.Kind, v.Name)).Select(g => g.First()))
+        {
+            found.Add(Messages.CredentialLikeVariable(variable.Kind, variable.Name, path, variable.Line));
+        }
+
+        return found;
+    }
+
     /// <summary>The path relative to the folder with '/' separators, or null when it is not inside it.</summary>
     internal static string? RelativeTo(string folder, string path)
     {

@@ -108,8 +108,11 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
         // The values stay in this task's memory: they are searched for, never logged or passed on.
         var values = ReadSecretValues(request.Secrets);
+        var dockerfile = ReadDockerfile(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
-        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SearchStrings(v.Value))).ToArray(), ignore.IsExcluded);
+        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SearchStrings(v.Value))).ToArray(), ignore.IsExcluded)
+            .Concat(LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, request.Secrets))
+            .ToArray();
         foreach (var problem in prechecks)
         {
             Report(problem);
@@ -249,6 +252,18 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         SecretSourceKind.EnvironmentVariable => $"the environment variable '{secret.EnvironmentVariable}' is not set",
         _ => "its Value is empty",
     };
+
+    private static ParsedDockerfile ReadDockerfile(string path)
+    {
+        try
+        {
+            return DockerfileReader.Parse(File.ReadAllText(path));
+        }
+        catch (DockerfileParseException exception)
+        {
+            throw new BuildSecretsException(Messages.DockerfileUnreadable(path, exception.Line, exception.Message));
+        }
+    }
 
     private IReadOnlyList<(string Id, string Value)> ReadSecretValues(IEnumerable<SecretDeclaration> secrets)
     {

@@ -13,7 +13,8 @@ namespace BuildSecrets.MSBuild.Validation;
 /// </summary>
 internal sealed class BuildRequestValidator
 {
-    private static readonly Regex SecretId = new("^[A-Za-z0-9_][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant);
+    // Letters, digits, '.', '_', '-'; not '.' or '..' (the id names a file under /run/secrets).
+    private static readonly Regex SecretId = new(@"^(?!\.\.?$)[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant);
     private static readonly Regex VariableName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
     private static readonly Regex BuildArgName = new("^[A-Za-z_][A-Za-z0-9_.-]*$", RegexOptions.CultureInvariant);
     private static readonly Regex Tag = new("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", RegexOptions.CultureInvariant);

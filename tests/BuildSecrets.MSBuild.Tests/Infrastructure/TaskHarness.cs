@@ -35,8 +35,26 @@ internal sealed class TaskHarness : IDisposable
     /// <summary>The environment the task sees (not the test process's).</summary>
     public Dictionary<string, string> Environment { get; } = new() { ["PATH"] = "/nonexistent" };
 
+    private bool _customDockerfile;
+
+    /// <summary>
+    /// Runs the task. Unless the test wrote its own Dockerfile, the Dockerfile first gets one RUN
+    /// step mounting every declared secret, as a real project's would.
+    /// </summary>
+    public bool Execute()
+    {
+        if (!_customDockerfile)
+        {
+            var mounts = string.Concat(Task.Secrets.Select(s => $"--mount=type=secret,id={s.ItemSpec} "));
+            File.WriteAllText(Path.Combine(ProjectDirectory, "Dockerfile"), mounts.Length == 0 ? "FROM scratch\n" : $"FROM scratch\nRUN {mounts}true\n");
+        }
+
+        return Task.Execute();
+    }
+
     public string WriteFile(string relativePath, string content)
     {
+        _customDockerfile |= relativePath == "Dockerfile";
         var path = Path.Combine(ProjectDirectory, relativePath);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, content);

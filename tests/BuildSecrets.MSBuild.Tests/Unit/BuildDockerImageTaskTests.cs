@@ -27,7 +27,7 @@ public sealed class BuildDockerImageTaskTests
         _harness.Task.Tags = ["latest", "1.0.0"];
         _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "netrc")];
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
 
         Assert.AreEqual(FakeDocker.ImageId, _harness.Task.ImageId);
         CollectionAssert.AreEqual(new[] { "consumer:latest", "consumer:1.0.0" }, _harness.Task.Images.Select(i => i.ItemSpec).ToArray());
@@ -46,7 +46,7 @@ public sealed class BuildDockerImageTaskTests
         _harness.Task.DockerCli = docker.Path;
         _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", _harness.WriteFile("netrc", "machine a login b password c0ffee"))];
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
 
         var step = _harness.Engine.Messages.Single(m => m.Message!.StartsWith("#5 [2/3] RUN", StringComparison.Ordinal));
         Assert.AreEqual(MessageImportance.High, step.Importance);
@@ -64,7 +64,7 @@ public sealed class BuildDockerImageTaskTests
         using var docker = FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true);
         _harness.Task.DockerCli = docker.Path;
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
         Assert.IsTrue(docker.Invocations.Any(i => i.StartsWith("buildx build --load --progress=plain", StringComparison.Ordinal)), string.Join("\n", docker.Invocations));
     }
 
@@ -75,7 +75,7 @@ public sealed class BuildDockerImageTaskTests
         _harness.Task.DockerCli = docker.Path;
         _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "missing/netrc"), TaskHarness.EnvironmentSecret("token", "UNSET_TOKEN")];
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC1003", "BSEC1005" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, Path.Combine(_harness.ProjectDirectory, "missing", "netrc"));
@@ -87,7 +87,7 @@ public sealed class BuildDockerImageTaskTests
     {
         _harness.Task.DockerCli = "docker-that-does-not-exist";
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC2001" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "'docker-that-does-not-exist'");
@@ -100,7 +100,7 @@ public sealed class BuildDockerImageTaskTests
         using var docker = FakeDocker.Create(serverVersion: null);
         _harness.Task.DockerCli = docker.Path;
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC2002" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "Cannot connect to the Docker daemon");
@@ -114,7 +114,7 @@ public sealed class BuildDockerImageTaskTests
         using var docker = FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "20.10.24", buildx: false);
         _harness.Task.DockerCli = docker.Path;
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC2003" }, _harness.ErrorCodes.ToArray());
         Assert.IsFalse(docker.Invocations.Any(i => i.StartsWith("build ", StringComparison.Ordinal) || i.StartsWith("buildx build", StringComparison.Ordinal)));
@@ -126,7 +126,7 @@ public sealed class BuildDockerImageTaskTests
         using var docker = FakeDocker.Create(clientVersion: "17.06.2-ce", serverVersion: "17.06.2-ce");
         _harness.Task.DockerCli = docker.Path;
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC2004" }, _harness.ErrorCodes.ToArray());
     }
@@ -138,7 +138,7 @@ public sealed class BuildDockerImageTaskTests
         File.WriteAllText(docker.Path, "#!/bin/sh\necho 'unknown flag: --format' >&2\nexit 125\n");
         _harness.Task.DockerCli = docker.Path;
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC2005" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "exit code 125");
@@ -160,7 +160,7 @@ public sealed class BuildDockerImageTaskTests
         _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("netrc", "NETRC")];
         _harness.Environment["NETRC"] = $"machine 127.0.0.1 login admin password {Canary}";
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         // The step also printed the secret: that is reported too, before the build failure.
         CollectionAssert.AreEqual(new[] { "BSEC5005", "BSEC3001" }, _harness.ErrorCodes.ToArray());
@@ -185,7 +185,7 @@ public sealed class BuildDockerImageTaskTests
         _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
         _harness.Environment["TOKEN"] = Canary;
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC5005" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerSecret 'token'");
@@ -202,7 +202,7 @@ public sealed class BuildDockerImageTaskTests
         using var docker = FakeDocker.Create(build: "echo '#1 DONE 0.0s' >&2");
         _harness.Task.DockerCli = docker.Path;
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC3002" }, _harness.ErrorCodes.ToArray());
     }
@@ -214,7 +214,7 @@ public sealed class BuildDockerImageTaskTests
         using var docker = FakeDocker.Create(build: $"echo $$ > '{pidFile}'; echo '#3 [1/2] RUN sleep 600' >&2; exec sleep 600");
         _harness.Task.DockerCli = docker.Path;
 
-        var run = System.Threading.Tasks.Task.Run(_harness.Task.Execute);
+        var run = System.Threading.Tasks.Task.Run(_harness.Execute);
         var stopwatch = Stopwatch.StartNew();
         while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Trim().Length == 0)
         {

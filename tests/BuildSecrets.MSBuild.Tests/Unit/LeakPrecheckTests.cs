@@ -29,7 +29,7 @@ public sealed class LeakPrecheckTests
 
     private void AssertStoppedBeforeDocker(params string[] codes)
     {
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
         CollectionAssert.AreEqual(codes, _harness.ErrorCodes.ToArray(), _harness.Engine.Log);
         Assert.AreEqual(0, _docker.Invocations.Count, "docker was started");
         Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
@@ -108,7 +108,7 @@ public sealed class LeakPrecheckTests
         _harness.WriteFile("publish/app.dll", "not a secret");
         _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "netrc")];
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
         Assert.AreNotEqual(0, _docker.Invocations.Count);
     }
 }

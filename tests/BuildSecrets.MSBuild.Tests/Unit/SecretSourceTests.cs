@@ -36,7 +36,7 @@ public sealed class SecretSourceTests
         _harness.Task.DockerCli = docker.Path;
         _harness.Task.Secrets = [Secret("token", ("Value", Canary))];
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
 
         Assert.AreEqual(Canary, File.ReadAllText(received));
         var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
@@ -54,7 +54,7 @@ public sealed class SecretSourceTests
         _harness.Task.DockerCli = docker.Path;
         _harness.Task.Secrets = [Secret("token", ("Value", string.Empty))];
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC1015" }, _harness.ErrorCodes.ToArray());
         Assert.AreEqual(0, docker.Invocations.Count);
@@ -67,7 +67,7 @@ public sealed class SecretSourceTests
         _harness.Task.DockerCli = docker.Path;
         _harness.Task.Secrets = [Secret("token", ("Value", Canary), ("EnvironmentVariable", "TOKEN"))];
 
-        Assert.IsFalse(_harness.Task.Execute());
+        Assert.IsFalse(_harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC1002" }, _harness.ErrorCodes.ToArray());
     }
@@ -82,7 +82,7 @@ public sealed class SecretSourceTests
         _harness.Task.DockerCli = docker.Path;
         _harness.Task.Secrets = [Secret("optional", (metadata, value), ("Required", "false"))];
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
 
         var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
         Assert.IsFalse(build.Contains("--secret", StringComparison.Ordinal), build);
@@ -97,7 +97,7 @@ public sealed class SecretSourceTests
         _harness.Environment["OPTIONAL_TOKEN"] = Canary;
         _harness.Task.Secrets = [Secret("optional", ("EnvironmentVariable", "OPTIONAL_TOKEN"), ("Required", "false"))];
 
-        Assert.IsTrue(_harness.Task.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
 
         StringAssert.Contains(docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), "--secret id=optional,env=OPTIONAL_TOKEN");
     }

@@ -109,12 +109,20 @@ public sealed class ValidationTests
     [DataRow("key=value")]
     [DataRow("has space")]
     [DataRow("../escape")]
-    [DataRow(".hidden")]
+    [DataRow("..")]
+    [DataRow(".")]
     public void An_id_BuildKit_would_not_accept_is_BSEC1007(string id)
     {
         var request = Request([new(id, _netrc, null)]);
         CollectionAssert.AreEqual(new[] { "BSEC1007" }, Codes(request));
         StringAssert.Contains(Message(request), $"'{id}'");
+    }
+
+    [TestMethod]
+    public void An_id_like_the_default_of_a_mount_without_id_is_accepted()
+    {
+        // RUN --mount=type=secret,target=/root/.npmrc mounts the secret '.npmrc'.
+        CollectionAssert.AreEqual(Array.Empty<string>(), Codes(Request([new(".npmrc", _netrc, null)])));
     }
 
     [TestMethod]

@@ -1,0 +1,437 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BuildSecrets.MSBuild.Leaks;
+
+/// <summary>A Dockerfile that cannot be read; the message names the line and the problem, never more than the instruction.</summary>
+internal sealed class DockerfileParseException : Exception
+{
+    public DockerfileParseException(string message, int line)
+        : base(message)
+    {
+        Line = line;
+    }
+
+    public int Line { get; }
+}
+
+/// <summary>One instruction: its keyword (upper case), flags, arguments and heredoc bodies.</summary>
+internal sealed record DockerfileInstruction(
+    string Keyword,
+    IReadOnlyList<string> Flags,
+    string Arguments,
+    IReadOnlyList<string> Heredocs,
+    int Line,
+    int StageIndex,
+    string Text);
+
+/// <summary>A build stage: its FROM image as written, and its name when it has one.</summary>
+internal sealed record DockerfileStage(int Index, string Image, string? Name, int Line);
+
+/// <summary>A <c>RUN --mount=type=secret</c>, with BuildKit's defaults applied.</summary>
+internal sealed record SecretMount(string Id, string Target, bool Required, int Line, string InstructionText);
+
+/// <summary>An ARG or ENV declaration.</summary>
+internal sealed record VariableDeclaration(string Kind, string Name, string? Value, int Line);
+
+/// <summary>What the package needs to know of a Dockerfile.</summary>
+internal sealed class ParsedDockerfile
+{
+    public char Escape { get; init; } = '\\';
+
+    public IReadOnlyList<DockerfileInstruction> Instructions { get; init; } = [];
+
+    public IReadOnlyList<DockerfileStage> Stages { get; init; } = [];
+
+    public IReadOnlyList<SecretMount> SecretMounts { get; init; } = [];
+
+    public IReadOnlyList<VariableDeclaration> Variables { get; init; } = [];
+
+    /// <summary>
+    /// The image the final stage is built on, with global ARGs substituted (build arguments win over
+    /// defaults) and stage names followed; null for <c>scratch</c> or when it cannot be told.
+    /// </summary>
+    public string? FinalBaseImage(IReadOnlyDictionary<string, string> buildArgs)
+    {
+        var globals = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var instruction in Instructions.TakeWhile(i => i.Keyword != "FROM").Where(i => i.Keyword == "ARG"))
+        {
+            foreach (var (name, value) in DockerfileReader.Declarations(instruction.Arguments, legacyEnv: false))
+            {
+                globals[name] = buildArgs.TryGetValue(name, out var given) ? given : value ?? string.Empty;
+            }
+        }
+
+        var seen = new HashSet<int>();
+        for (var stage = Stages.Count > 0 ? Stages[Stages.Count - 1] : null; stage is not null && seen.Add(stage.Index);)
+        {
+            var image = DockerfileReader.Substitute(stage.Image, globals);
+            var named = Stages.FirstOrDefault(s => s.Index < stage.Index && string.Equals(s.Name, image, StringComparison.OrdinalIgnoreCase));
+            if (named is null)
+            {
+                return image.Length == 0 || image.IndexOf('$') >= 0 || string.Equals(image, "scratch", StringComparison.OrdinalIgnoreCase) ? null : image;
+            }
+
+            stage = named;
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// Reads Dockerfiles as BuildKit does where it matters for secrets: parser directives (escape),
+/// comments, line continuations, heredocs, stages, RUN mount flags in any order, ARG and ENV.
+/// </summary>
+internal static class DockerfileReader
+{
+    private static readonly Regex Directive = new(@"^#\s*([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$", RegexOptions.CultureInvariant);
+    private static readonly Regex HeredocMarker = new(@"<<(-?)\s*(?:""([^""]+)""|'([^']+)'|([A-Za-z0-9_.]+))", RegexOptions.CultureInvariant);
+    private static readonly string[] HeredocKeywords = ["RUN", "COPY", "ADD"];
+
+    private const int MaxTextLength = 200;
+
+    public static ParsedDockerfile Parse(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var escape = '\\';
+        var index = 0;
+
+        // Parser directives: only at the very top, before any comment, blank line or instruction.
+        while (index < lines.Length && Directive.Match(lines[index]) is { Success: true } directive)
+        {
+            if (string.Equals(directive.Groups[1].Value, "escape", StringComparison.OrdinalIgnoreCase))
+            {
+                var value = directive.Groups[2].Value;
+                if (value != "\\" && value != "`")
+                {
+                    throw new DockerfileParseException($"the escape directive must be '\\' or '`', not '{value}'", index + 1);
+                }
+
+                escape = value[0];
+            }
+
+            index++;
+        }
+
+        var instructions = new List<DockerfileInstruction>();
+        var stages = new List<DockerfileStage>();
+        var mounts = new List<SecretMount>();
+        var variables = new List<VariableDeclaration>();
+        while (index < lines.Length)
+        {
+            if (IsBlankOrComment(lines[index]))
+            {
+                index++;
+                continue;
+            }
+
+            var start = index + 1;
+            var logical = new StringBuilder();
+            while (true)
+            {
+                var line = lines[index++].TrimEnd();
+                if (line.Length > 0 && line[line.Length - 1] == escape)
+                {
+                    logical.Append(line, 0, line.Length - 1).Append(' ');
+                    while (index < lines.Length && IsBlankOrComment(lines[index]))
+                    {
+                        index++;
+                    }
+
+                    if (index < lines.Length)
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    logical.Append(line);
+                }
+
+                break;
+            }
+
+            var content = logical.ToString().Trim();
+            var space = IndexOfWhitespace(content);
+            var keyword = (space < 0 ? content : content.Substring(0, space)).ToUpperInvariant();
+            var rest = space < 0 ? string.Empty : content.Substring(space).Trim();
+            var flags = new List<string>();
+            while (rest.StartsWith("--", StringComparison.Ordinal))
+            {
+                var end = EndOfToken(rest);
+                flags.Add(rest.Substring(0, end));
+                rest = rest.Substring(end).TrimStart();
+            }
+
+            var heredocs = new List<string>();
+            if (HeredocKeywords.Contains(keyword))
+            {
+                foreach (Match marker in HeredocMarker.Matches(rest))
+                {
+                    var word = marker.Groups[2].Success ? marker.Groups[2].Value : marker.Groups[3].Success ? marker.Groups[3].Value : marker.Groups[4].Value;
+                    var stripTabs = marker.Groups[1].Value == "-";
+                    var body = new StringBuilder();
+                    var closed = false;
+                    while (index < lines.Length)
+                    {
+                        var line = lines[index++];
+                        if ((stripTabs ? line.TrimStart('\t') : line) == word)
+                        {
+                            closed = true;
+                            break;
+                        }
+
+                        body.Append(stripTabs ? line.TrimStart('\t') : line).Append('\n');
+                    }
+
+                    if (!closed)
+                    {
+                        throw new DockerfileParseException($"the heredoc '<<{word}' of '{Shorten(content)}' is never closed", start);
+                    }
+
+                    heredocs.Add(body.ToString());
+                }
+            }
+
+            var text1 = Shorten(content);
+            if (keyword == "FROM")
+            {
+                stages.Add(ParseFrom(rest, stages.Count, start, text1));
+            }
+
+            var stageIndex = stages.Count - 1;
+            instructions.Add(new DockerfileInstruction(keyword, flags, rest, heredocs, start, stageIndex, text1));
+
+            if (keyword == "RUN")
+            {
+                foreach (var flag in flags.Where(f => f.StartsWith("--mount=", StringComparison.Ordinal)))
+                {
+                    if (ParseSecretMount(flag.Substring("--mount=".Length), start, text1) is { } mount)
+                    {
+                        mounts.Add(mount);
+                    }
+                }
+            }
+            else if (keyword is "ARG" or "ENV")
+            {
+                foreach (var (name, value) in Declarations(rest, legacyEnv: keyword == "ENV"))
+                {
+                    variables.Add(new VariableDeclaration(keyword, name, value, start));
+                }
+            }
+        }
+
+        return new ParsedDockerfile { Escape = escape, Instructions = instructions, Stages = stages, SecretMounts = mounts, Variables = variables };
+    }
+
+    /// <summary>
+    /// Whether a variable name looks like it holds a credential, after the rule of BuildKit's
+    /// SecretsUsedInArgOrEnv check: the name, split into words at '_', '-', '.' and case changes,
+    /// has one of the words apikey, auth, credential(s), key, pass, passwd, password, pword, secret
+    /// or token, and not the word public (PUBLIC_KEY is not a secret).
+    /// </summary>
+    public static bool LooksLikeCredential(string name)
+    {
+        var words = Regex.Split(Regex.Replace(name, "([a-z0-9])([A-Z])", "$1_$2"), "[^A-Za-z0-9]+")
+            .Where(w => w.Length > 0)
+            .Select(w => w.ToLowerInvariant())
+            .ToArray();
+        string[] deny = ["apikey", "auth", "credential", "credentials", "key", "pass", "passwd", "password", "pword", "secret", "token"];
+        return words.Any(w => deny.Contains(w)) && !words.Contains("public");
+    }
+
+    /// <summary><c>NAME=value</c> pairs (quotes removed), or for the legacy <c>ENV NAME value</c> form one pair.</summary>
+    internal static IEnumerable<(string Name, string? Value)> Declarations(string arguments, bool legacyEnv)
+    {
+        var tokens = Tokens(arguments).ToList();
+        if (legacyEnv && tokens.Count > 0 && tokens[0].IndexOf('=') < 0)
+        {
+            var space = IndexOfWhitespace(arguments);
+            yield return (tokens[0], space < 0 ? string.Empty : Unquote(arguments.Substring(space).Trim()));
+            yield break;
+        }
+
+        foreach (var token in tokens)
+        {
+            var equals = token.IndexOf('=');
+            yield return equals < 0 ? (token, null) : (token.Substring(0, equals), Unquote(token.Substring(equals + 1)));
+        }
+    }
+
+    /// <summary>Replaces $NAME, ${NAME} and ${NAME:-default} with the given values.</summary>
+    internal static string Substitute(string text, IReadOnlyDictionary<string, string> values) =>
+        Regex.Replace(text, @"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)", match =>
+        {
+            var name = match.Groups[1].Success ? match.Groups[1].Value : match.Groups[3].Value;
+            if (values.TryGetValue(name, out var value) && value.Length > 0)
+            {
+                return value;
+            }
+
+            return match.Groups[2].Success ? match.Groups[2].Value : value ?? match.Value;
+        });
+
+    private static DockerfileStage ParseFrom(string arguments, int index, int line, string text)
+    {
+        var tokens = Tokens(arguments).ToList();
+        if (tokens.Count == 0)
+        {
+            throw new DockerfileParseException($"'{text}' names no image", line);
+        }
+
+        var name = tokens.Count >= 3 && string.Equals(tokens[1], "AS", StringComparison.OrdinalIgnoreCase) ? tokens[2] : null;
+        return new DockerfileStage(index, tokens[0], name, line);
+    }
+
+    private static SecretMount? ParseSecretMount(string value, int line, string text)
+    {
+        var options = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var field in CsvFields(value, line, text))
+        {
+            var equals = field.IndexOf('=');
+            if (equals < 0)
+            {
+                options[field.Trim()] = null;
+            }
+            else
+            {
+                options[field.Substring(0, equals).Trim()] = field.Substring(equals + 1);
+            }
+        }
+
+        if (!options.TryGetValue("type", out var type) || !string.Equals(type, "secret", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        options.TryGetValue("id", out var id);
+        var target = new[] { "target", "dst", "destination" }.Select(k => options.TryGetValue(k, out var t) ? t : null).FirstOrDefault(t => !string.IsNullOrEmpty(t));
+        if (string.IsNullOrEmpty(id))
+        {
+            if (string.IsNullOrEmpty(target))
+            {
+                throw new DockerfileParseException($"the secret mount of '{text}' has neither id nor target", line);
+            }
+
+            id = target!.TrimEnd('/').Split('/').Last();
+        }
+
+        var required = options.TryGetValue("required", out var requiredText)
+            && (requiredText is null || string.Equals(requiredText, "true", StringComparison.OrdinalIgnoreCase));
+        return new SecretMount(id!, target ?? "/run/secrets/" + id, required, line, text);
+    }
+
+    /// <summary>The fields of a CSV record ('"' quotes, '""' for a quote inside).</summary>
+    private static IEnumerable<string> CsvFields(string record, int line, string text)
+    {
+        var field = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < record.Length; i++)
+        {
+            var c = record[i];
+            if (c == '"')
+            {
+                if (quoted && i + 1 < record.Length && record[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else
+                {
+                    quoted = !quoted;
+                }
+            }
+            else if (c == ',' && !quoted)
+            {
+                yield return field.ToString();
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        if (quoted)
+        {
+            throw new DockerfileParseException($"a quote in the mount options of '{text}' is never closed", line);
+        }
+
+        yield return field.ToString();
+    }
+
+    /// <summary>Whitespace-separated tokens; quoted parts keep their spaces (the quotes stay, for Unquote).</summary>
+    private static IEnumerable<string> Tokens(string text)
+    {
+        var rest = text.Trim();
+        while (rest.Length > 0)
+        {
+            var end = EndOfToken(rest);
+            yield return rest.Substring(0, end);
+            rest = rest.Substring(end).TrimStart();
+        }
+    }
+
+    private static int EndOfToken(string text)
+    {
+        char? quote = null;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote is null && char.IsWhiteSpace(c))
+            {
+                return i;
+            }
+
+            if (c == '"' || c == '\'')
+            {
+                quote = quote == c ? null : quote ?? c;
+            }
+        }
+
+        return text.Length;
+    }
+
+    private static string Unquote(string text)
+    {
+        var result = new StringBuilder(text.Length);
+        char? quote = null;
+        foreach (var c in text)
+        {
+            if ((c == '"' || c == '\'') && (quote is null || quote == c))
+            {
+                quote = quote is null ? c : null;
+                continue;
+            }
+
+            result.Append(c);
+        }
+
+        return result.ToString();
+    }
+
+    private static bool IsBlankOrComment(string line)
+    {
+        var trimmed = line.Trim();
+        return trimmed.Length == 0 || trimmed[0] == '#';
+    }
+
+    private static int IndexOfWhitespace(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Shorten(string text) => text.Length <= MaxTextLength ? text : text.Substring(0, MaxTextLength) + "...";
+}
