@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using AsyncTask = System.Threading.Tasks.Task;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
@@ -54,6 +55,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     public string? Network { get; set; }
 
     public string DockerCli { get; set; } = "docker";
+
+    /// <summary>Whether the built image is scanned for the declared secrets (DockerSecretScan).</summary>
+    public bool ScanImage { get; set; } = true;
 
     /// <summary>The built image's id (<c>sha256:...</c>).</summary>
     [Output]
@@ -110,7 +114,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         var values = ReadSecretValues(request.Secrets);
         var dockerfile = ReadDockerfile(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
-        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SearchStrings(v.Value))).ToArray(), ignore.IsExcluded)
+        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SecretValues.PlainStrings(v.Value))).ToArray(), ignore.IsExcluded)
             .Concat(LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, request.Secrets))
             .ToArray();
         foreach (var problem in prechecks)
@@ -175,6 +179,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         }
 
         var leaks = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToList();
+        leaks.AddRange(await ScanAsync(client, request, dockerfile, values, outcome.ImageId, redactor));
         if (leaks.Count > 0)
         {
             await RejectImageAsync(client, request, leaks);
@@ -285,8 +290,77 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         return values;
     }
 
-    private static IReadOnlyList<string> SearchStrings(string value) =>
-        SecretRedactor.Candidates(value).Where(c => c.Length >= 8).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// Proves the built image holds none of the declared secrets: streams 'docker save' through the
+    /// scanner (layers added on top of the base image, config, history) and returns the leaks found.
+    /// </summary>
+    private async Task<IReadOnlyList<Diagnostic>> ScanAsync(
+        DockerClient client, BuildRequest request, ParsedDockerfile dockerfile, IReadOnlyList<(string Id, string Value)> values, string imageId, SecretRedactor redactor)
+    {
+        if (values.Count == 0)
+        {
+            return [];
+        }
+
+        if (!ScanImage)
+        {
+            Report(Messages.ScanSkipped());
+            return [];
+        }
+
+        foreach (var (id, value) in values)
+        {
+            if (SecretValues.WhyNotVerifiable(value) is { } reason)
+            {
+                Report(Messages.SecretNotVerifiable(id, reason));
+            }
+        }
+
+        var needles = values.SelectMany(v => SecretValues.Needles(v.Id, v.Value)).ToArray();
+        if (needles.Length == 0)
+        {
+            return [];
+        }
+
+        var baseImage = dockerfile.FinalBaseImage(request.BuildArgs.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last().Value));
+        var baseLayers = baseImage is null ? null : await client.LayerDiffIdsAsync(baseImage, _graceful.Token);
+        if (baseImage is not null && baseLayers is null)
+        {
+            Log.LogMessage(MessageImportance.Normal, "BuildSecrets: the base image '{0}' is not in the engine; every layer is scanned.", baseImage);
+        }
+
+        var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers ?? [], StringComparer.Ordinal));
+        ScanResult? result = null;
+        var started = DateTime.UtcNow;
+        try
+        {
+            await client.SaveAsync(imageId, (stream, token) => System.Threading.Tasks.Task.Run(() => result = scanner.Scan(stream, token), token), _graceful.Token);
+        }
+        catch (ImageArchiveException exception)
+        {
+            return [Messages.ScanFailed($"the archive of 'docker save' is not understood: {exception.Message}.")];
+        }
+
+        var leaks = result!.Leaks.Select(leak => leak.Where switch
+        {
+            "layer" => Messages.SecretInLayer(leak.SecretId, redactor.Redact(leak.Location), leak.Step is null ? null : redactor.Redact(leak.Step)),
+            "config" => Messages.SecretInConfig(leak.SecretId, leak.Location),
+            _ => Messages.SecretInHistory(leak.SecretId, redactor.Redact(leak.Step ?? leak.Location)),
+        }).ToList();
+
+        Log.LogMessage(
+            MessageImportance.High,
+            "BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({3:0.0} MB; {4} base layer(s) skipped), the config and the history, in {5:0.0} s: {6}.",
+            request.Repository,
+            string.Join(", ", values.Select(v => v.Id)),
+            result.LayersScanned,
+            result.BytesScanned / 1048576.0,
+            result.LayersSkipped,
+            (DateTime.UtcNow - started).TotalSeconds,
+            leaks.Count == 0 ? "none found" : $"{leaks.Count} leak(s)");
+        return leaks;
+    }
 
     /// <summary>Removes the tags of an image found leaking, then reports why.</summary>
     private async AsyncTask RejectImageAsync(DockerClient client, BuildRequest request, IReadOnlyList<Diagnostic> leaks)

@@ -34,13 +34,18 @@ internal sealed class FakeDocker : IDisposable
     /// <summary>One line per invocation: the arguments joined by spaces.</summary>
     public IReadOnlyList<string> Invocations => File.Exists(InvocationLog) ? File.ReadAllLines(InvocationLog) : [];
 
+    /// <summary>What 'save' writes: by default a small clean image.</summary>
+    public string ArchivePath => System.IO.Path.Combine(_folder, "image.tar");
+
     public static FakeDocker Create(
         string clientVersion = "20.10.24",
         string? serverVersion = "20.10.24",
         bool buildx = false,
-        string build = SuccessfulBuild)
+        string build = SuccessfulBuild,
+        byte[]? savedImage = null)
     {
         var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
+        File.WriteAllBytes(fake.ArchivePath, savedImage ?? new ImageArchiveBuilder().Layer("COPY . /app", "app/app.dll", "clean content").Build());
         var version = serverVersion is null
             ? $"echo '{clientVersion}|'; echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1"
             : $"echo '{clientVersion}|{serverVersion}'";
@@ -63,6 +68,8 @@ internal sealed class FakeDocker : IDisposable
             {{build}}
               ;;
               "image rm") ;;
+              "image inspect") echo "Error: No such image" >&2; exit 1 ;;
+              "save "*) cat '{{fake.ArchivePath}}' ;;
               *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;
             esac
             """;

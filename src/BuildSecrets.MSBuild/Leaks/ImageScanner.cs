@@ -1,0 +1,412 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+
+namespace BuildSecrets.MSBuild.Leaks;
+
+/// <summary>Where a secret was found: a file of a layer (<see cref="Location"/> is its path), the config, or the history.</summary>
+internal sealed record LeakFinding(string SecretId, string Where, string Location, string? Step, string Form);
+
+internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout);
+
+/// <summary>
+/// Scans the archive 'docker save' writes, read once from start to end as the client streams it
+/// (classic layout: manifest.json and &lt;id&gt;/layer.tar; OCI layout: index.json and blobs/sha256/,
+/// with plain or gzip layers) for the declared secrets: every file path and content of the layers
+/// added on top of the base image, the image config (Env, Labels, Cmd, Entrypoint) and the history.
+/// Layers are streamed in chunks, never held whole: memory stays flat whatever the image's size.
+/// </summary>
+internal sealed class ImageScanner
+{
+    private const int ChunkSize = 1 << 20;
+    private const long MetadataLimit = 64L << 20;
+
+    private readonly IReadOnlyList<Needle> _needles;
+    private readonly ISet<string> _baseLayers;
+    private readonly int _overlap;
+
+    public ImageScanner(IReadOnlyList<Needle> needles, ISet<string> baseLayerDiffIds)
+    {
+        _needles = needles;
+        _baseLayers = baseLayerDiffIds;
+        _overlap = needles.Count == 0 ? 0 : needles.Max(n => n.Bytes.Length) - 1;
+    }
+
+    public ScanResult Scan(Stream archive, CancellationToken cancellationToken)
+    {
+        var tar = new TarStream(archive);
+        var metadata = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var layers = new List<(string DiffId, List<LeakFinding> Findings)>();
+        var skipped = 0;
+        long bytes = 0;
+        var buffer = new byte[ChunkSize + Math.Max(_overlap, 0)];
+
+        while (tar.MoveNext())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (tar.Kind != TarEntryKind.File)
+            {
+                continue;
+            }
+
+            var name = tar.Name;
+            var isBlob = name.StartsWith("blobs/sha256/", StringComparison.Ordinal);
+            if (!isBlob && !name.EndsWith("/layer.tar", StringComparison.Ordinal) && !name.EndsWith("layer.tar", StringComparison.Ordinal))
+            {
+                if (name.EndsWith(".json", StringComparison.Ordinal) && tar.Size <= MetadataLimit)
+                {
+                    metadata[name] = tar.ReadAll(MetadataLimit);
+                }
+
+                continue;
+            }
+
+            if (isBlob && _baseLayers.Contains("sha256:" + name.Substring("blobs/sha256/".Length)))
+            {
+                // An uncompressed OCI layer is named by its diff id: a base layer is skipped unread.
+                skipped++;
+                continue;
+            }
+
+            var first = new byte[Math.Min(tar.Size, 4096)];
+            var firstLength = ReadAtLeast(tar, first);
+            var entry = new PrefixedStream(first, firstLength, tar);
+            if (firstLength >= 2 && first[0] == 0x1f && first[1] == 0x8b)
+            {
+                using var gzip = new GZipStream(entry, CompressionMode.Decompress);
+                layers.Add(ScanLayer(gzip, buffer, ref bytes, cancellationToken));
+            }
+            else if (isBlob && LooksLikeJson(first, firstLength))
+            {
+                if (tar.Size <= MetadataLimit)
+                {
+                    var all = new MemoryStream();
+                    entry.CopyTo(all);
+                    metadata[name] = all.ToArray();
+                }
+            }
+            else
+            {
+                layers.Add(ScanLayer(entry, buffer, ref bytes, cancellationToken));
+            }
+        }
+
+        var (config, layout) = FindConfig(metadata);
+        var steps = StepsByDiffId(config);
+        var leaks = new List<LeakFinding>();
+        var scanned = 0;
+        foreach (var (diffId, findings) in layers)
+        {
+            if (_baseLayers.Contains(diffId))
+            {
+                skipped++;
+                continue;
+            }
+
+            scanned++;
+            steps.TryGetValue(diffId, out var step);
+            leaks.AddRange(findings.Select(f => f with { Step = step }));
+        }
+
+        leaks.AddRange(ScanConfig(config));
+        return new ScanResult(leaks, scanned, skipped, bytes, layout);
+    }
+
+    /// <summary>Scans one layer tar: every entry's path and content; returns the layer's diff id (sha256 of the tar) and what was found.</summary>
+    private (string DiffId, List<LeakFinding> Findings) ScanLayer(Stream layer, byte[] buffer, ref long bytes, CancellationToken cancellationToken)
+    {
+        var findings = new List<LeakFinding>();
+        using var sha = SHA256.Create();
+        var hashing = new HashingStream(layer, sha);
+        var tar = new TarStream(hashing);
+        while (tar.MoveNext())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var path = "/" + tar.Name.TrimStart('.', '/');
+            var pathBytes = Encoding.UTF8.GetBytes(tar.Name);
+            foreach (var needle in _needles)
+            {
+                if (IndexOf(pathBytes, pathBytes.Length, needle.Bytes) >= 0)
+                {
+                    Add(findings, new LeakFinding(needle.SecretId, "layer", path + " (its name)", null, needle.Form));
+                }
+            }
+
+            if (tar.Kind != TarEntryKind.File || tar.Size == 0 || _needles.Count == 0)
+            {
+                continue;
+            }
+
+            var carried = 0;
+            int read;
+            while ((read = tar.Read(buffer, carried, ChunkSize)) > 0)
+            {
+                var length = carried + read;
+                bytes += read;
+                foreach (var needle in _needles)
+                {
+                    if (IndexOf(buffer, length, needle.Bytes) >= 0)
+                    {
+                        Add(findings, new LeakFinding(needle.SecretId, "layer", path, null, needle.Form));
+                    }
+                }
+
+                carried = Math.Min(_overlap, length);
+                Buffer.BlockCopy(buffer, length - carried, buffer, 0, carried);
+            }
+        }
+
+        hashing.Drain();
+        return ("sha256:" + Hex(hashing.Finish()), findings);
+    }
+
+    private IEnumerable<LeakFinding> ScanConfig(object? config)
+    {
+        var fields = new List<(string Where, string Location, string? Step, string Value)>();
+        var runConfig = Json.Object(config, "config");
+        foreach (var value in Json.Array(runConfig, "Env").OfType<string>())
+        {
+            fields.Add(("config", "Env", null, value));
+        }
+
+        foreach (var name in new[] { "Cmd", "Entrypoint" })
+        {
+            foreach (var value in Json.Array(runConfig, name).OfType<string>())
+            {
+                fields.Add(("config", name, null, value));
+            }
+        }
+
+        foreach (var label in Json.Object(runConfig, "Labels") ?? new Dictionary<string, object?>())
+        {
+            fields.Add(("config", "Labels", null, label.Key + "=" + label.Value));
+        }
+
+        var index = 0;
+        foreach (var entry in Json.Array(config, "history"))
+        {
+            index++;
+            if (Json.String(entry, "created_by") is { } createdBy)
+            {
+                fields.Add(("history", $"history entry {index}", createdBy, createdBy));
+            }
+        }
+
+        var found = new HashSet<(string, string)>();
+        foreach (var (where, location, step, value) in fields)
+        {
+            var valueBytes = Encoding.UTF8.GetBytes(value);
+            foreach (var needle in _needles)
+            {
+                if (IndexOf(valueBytes, valueBytes.Length, needle.Bytes) >= 0 && found.Add((needle.SecretId, location)))
+                {
+                    yield return new LeakFinding(needle.SecretId, where, location, step, needle.Form);
+                }
+            }
+        }
+    }
+
+    private static (object? Config, string Layout) FindConfig(Dictionary<string, byte[]> metadata)
+    {
+        object? Document(string name) =>
+            metadata.TryGetValue(name, out var data) ? Json.Parse(Encoding.UTF8.GetString(data)) : null;
+
+        if (Document("manifest.json") is List<object?> manifest && manifest.Count > 0 && Json.String(manifest[0], "Config") is { } configName)
+        {
+            var layout = metadata.ContainsKey("index.json") || configName.StartsWith("blobs/", StringComparison.Ordinal) ? "oci" : "classic";
+            return (Document(configName), layout);
+        }
+
+        var node = Document("index.json");
+        for (var depth = 0; depth < 4 && node is not null; depth++)
+        {
+            if (Json.Object(node, "config") is { } configDescriptor && Json.String(configDescriptor, "digest") is { } configDigest)
+            {
+                return (Document(BlobName(configDigest)), "oci");
+            }
+
+            var first = Json.Array(node, "manifests").FirstOrDefault();
+            node = Json.String(first, "digest") is { } digest ? Document(BlobName(digest)) : null;
+        }
+
+        throw new ImageArchiveException("it has neither a manifest.json nor an OCI index.json that leads to the image config");
+    }
+
+    /// <summary>The Dockerfile step (history created_by) that made each layer: the n-th history entry that is not empty_layer made the n-th layer.</summary>
+    private static Dictionary<string, string> StepsByDiffId(object? config)
+    {
+        var diffIds = Json.Array(Json.Object(config, "rootfs"), "diff_ids").OfType<string>().ToArray();
+        var steps = Json.Array(config, "history").Where(h => !Json.Bool(h, "empty_layer")).Select(h => Json.String(h, "created_by") ?? "(no step recorded)").ToArray();
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < diffIds.Length && i < steps.Length; i++)
+        {
+            map[diffIds[i]] = steps[i];
+        }
+
+        return map;
+    }
+
+    private static string BlobName(string digest) => "blobs/" + digest.Replace(':', '/');
+
+    private static void Add(List<LeakFinding> findings, LeakFinding finding)
+    {
+        if (!findings.Any(f => f.SecretId == finding.SecretId && f.Location == finding.Location))
+        {
+            findings.Add(finding);
+        }
+    }
+
+    private static int ReadAtLeast(TarStream tar, byte[] buffer)
+    {
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = tar.Read(buffer, total, buffer.Length - total)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static bool LooksLikeJson(byte[] data, int length)
+    {
+        for (var i = 0; i < length; i++)
+        {
+            if (!char.IsWhiteSpace((char)data[i]))
+            {
+                return data[i] == (byte)'{' || data[i] == (byte)'[';
+            }
+        }
+
+        return false;
+    }
+
+    internal static int IndexOf(byte[] haystack, int length, byte[] needle)
+    {
+#if NET
+        return haystack.AsSpan(0, length).IndexOf(needle);
+#else
+        return ContextSearch.IndexOf(haystack, length, needle);
+#endif
+    }
+
+    private static string Hex(byte[] hash)
+    {
+        var text = new StringBuilder(hash.Length * 2);
+        foreach (var b in hash)
+        {
+            text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The bytes already read from an entry, then the rest of it.</summary>
+    private sealed class PrefixedStream : Stream
+    {
+        private readonly byte[] _prefix;
+        private readonly int _prefixLength;
+        private readonly TarStream _rest;
+        private int _position;
+
+        public PrefixedStream(byte[] prefix, int prefixLength, TarStream rest)
+        {
+            _prefix = prefix;
+            _prefixLength = prefixLength;
+            _rest = rest;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position < _prefixLength)
+            {
+                var take = Math.Min(count, _prefixLength - _position);
+                Buffer.BlockCopy(_prefix, _position, buffer, offset, take);
+                _position += take;
+                return take;
+            }
+
+            return _rest.Read(buffer, offset, count);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Hashes every byte read through it.</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly HashAlgorithm _hash;
+
+        public HashingStream(Stream inner, HashAlgorithm hash)
+        {
+            _inner = inner;
+            _hash = hash;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = _inner.Read(buffer, offset, count);
+            _hash.TransformBlock(buffer, offset, read, null, 0);
+            return read;
+        }
+
+        /// <summary>Reads what is left (the tar's closing blocks) so the hash covers the whole layer.</summary>
+        public void Drain()
+        {
+            var buffer = new byte[81920];
+            while (Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+
+        public byte[] Finish()
+        {
+            _hash.TransformFinalBlock([], 0, 0);
+            return _hash.Hash!;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

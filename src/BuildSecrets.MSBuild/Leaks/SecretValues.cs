@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace BuildSecrets.MSBuild.Leaks;
+
+/// <summary>One string to search for: a secret's value, or a meaningful part of it, in some encoding.</summary>
+internal sealed record Needle(string SecretId, string Form, byte[] Bytes);
+
+/// <summary>
+/// The strings worth searching for in a secret's value: the whole value, its lines, the password of
+/// a netrc, the values of KEY=VALUE lines (.npmrc _authToken, .env files), NuGet's ClearTextPassword,
+/// and the base64 forms of each. Values too short or too common to find reliably are not searched:
+/// the caller reports them as not verifiable.
+/// </summary>
+internal static class SecretValues
+{
+    /// <summary>Shorter values match by chance in binaries and text alike.</summary>
+    public const int MinimumLength = 8;
+
+    private static readonly HashSet<string> CommonValues = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "password", "passw0rd", "password1", "12345678", "123456789", "1234567890", "changeme", "changeit", "secret12",
+        "administrator", "qwertyui", "letmein1", "welcome1", "iloveyou", "trustno1", "abcdefgh", "00000000", "11111111",
+        "localhost", "127.0.0.1",
+    };
+
+    private static readonly Regex ClearTextPassword = new(
+        @"key\s*=\s*""ClearTextPassword""\s+value\s*=\s*""([^""]*)""", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+
+    /// <summary>The meaningful values inside a secret, each with the form it was found in.</summary>
+    public static IEnumerable<(string Form, string Value)> Parts(string secret)
+    {
+        yield return ("whole value", secret.Trim());
+        foreach (var rawLine in secret.Split('\n'))
+        {
+            var line = rawLine.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            yield return ("line", line);
+
+            var equals = line.IndexOf('=');
+            if (equals > 0 && equals < line.Length - 1 && !line.StartsWith("<", StringComparison.Ordinal))
+            {
+                yield return ("KEY=VALUE value", line.Substring(equals + 1).Trim().Trim('"', '\''));
+            }
+
+            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            for (var i = 0; i + 1 < words.Length; i++)
+            {
+                if (words[i] is "password" or "passwd")
+                {
+                    yield return ("netrc password", words[i + 1]);
+                }
+            }
+        }
+
+        foreach (Match match in ClearTextPassword.Matches(secret))
+        {
+            yield return ("ClearTextPassword", System.Net.WebUtility.HtmlDecode(match.Groups[1].Value));
+        }
+    }
+
+    /// <summary>Whether a part is long and uncommon enough to search for.</summary>
+    public static bool IsSearchable(string value) => value.Length >= MinimumLength && !CommonValues.Contains(value);
+
+    /// <summary>The needles of one secret; empty when nothing in it can be searched for reliably.</summary>
+    public static IReadOnlyList<Needle> Needles(string secretId, string secret)
+    {
+        var needles = new List<Needle>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (form, value) in Parts(secret))
+        {
+            if (!IsSearchable(value) || !seen.Add(value))
+            {
+                continue;
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(value);
+            needles.Add(new Needle(secretId, form, bytes));
+            foreach (var fragment in Base64Fragments(bytes))
+            {
+                if (seen.Add(fragment))
+                {
+                    needles.Add(new Needle(secretId, form + " (base64)", Encoding.ASCII.GetBytes(fragment)));
+                }
+            }
+        }
+
+        return needles;
+    }
+
+    /// <summary>
+    /// The parts of the base64 text that a value produces wherever it sits in a larger encoded
+    /// blob. Base64 encodes 3 bytes as 4 characters, so a value starting at byte offset 0, 1 or 2 of a
+    /// group yields three different texts; each keeps only the characters that depend on the value
+    /// alone (whole groups inside it). Any base64 encoding that contains the value contains one of them.
+    /// </summary>
+    internal static IEnumerable<string> Base64Fragments(byte[] value)
+    {
+        for (var skip = 0; skip < 3; skip++)
+        {
+            var whole = (value.Length - skip) / 3 * 3;
+            if (whole <= 0)
+            {
+                continue;
+            }
+
+            var fragment = Convert.ToBase64String(value, skip, whole);
+            if (fragment.Length >= MinimumLength)
+            {
+                yield return fragment;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why a secret cannot be fully verified, or null when it can: its whole value, or a credential
+    /// inside it (a netrc password, a ClearTextPassword, the value of a KEY=VALUE line whose key names
+    /// a password, token, secret or auth) is too short or too common to search for.
+    /// </summary>
+    public static string? WhyNotVerifiable(string secret)
+    {
+        foreach (var (form, value) in Parts(secret))
+        {
+            if (!IsSearchable(value) && (form is "whole value" or "netrc password" or "ClearTextPassword" || (form == "KEY=VALUE value" && NamesCredential(secret, value))))
+            {
+                return $"its {form} is shorter than {MinimumLength} characters or too common";
+            }
+        }
+
+        return null;
+    }
+
+    private static bool NamesCredential(string secret, string value)
+    {
+        foreach (var line in secret.Split('\n'))
+        {
+            var equals = line.IndexOf('=');
+            if (equals > 0 && line.Substring(equals + 1).Trim().Trim('"', '\'') == value
+                && Regex.IsMatch(line.Substring(0, equals), "pass|token|secret|auth|key", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The plain (not base64) strings of a secret, for searching text such as build arguments.</summary>
+    public static IReadOnlyList<string> PlainStrings(string secret) =>
+        Parts(secret).Select(p => p.Value).Where(IsSearchable).Distinct(StringComparer.Ordinal).ToArray();
+}

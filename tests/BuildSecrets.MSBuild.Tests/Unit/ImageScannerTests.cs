@@ -1,0 +1,187 @@
+using System.Text;
+using BuildSecrets.MSBuild.Leaks;
+using BuildSecrets.MSBuild.Tests.Infrastructure;
+
+namespace BuildSecrets.MSBuild.Tests.Unit;
+
+[TestClass]
+public sealed class ImageScannerTests
+{
+    private const string Password = "Canary-pw-5c0d9e7f21";
+    private static readonly string Netrc = $"machine 127.0.0.1\nlogin admin\npassword {Password}\n";
+
+    private static ScanResult Scan(byte[] archive, params string[] baseLayers) =>
+        new ImageScanner(SecretValues.Needles("netrc", Netrc), new HashSet<string>(baseLayers)).Scan(new ForwardOnlyStream(archive), CancellationToken.None);
+
+    public static IEnumerable<object[]> Layouts =>
+    [
+        [false, false],
+        [false, true],
+        [true, false],
+        [true, true],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Layouts))]
+    public void A_secret_copied_into_an_added_layer_is_found_with_its_path_and_step(bool oci, bool gzip)
+    {
+        var archive = new ImageArchiveBuilder { Oci = oci, Gzip = gzip }
+            .Layer("base layer", "etc/os-release", "debian")
+            .EmptyStep("ENV A=1")
+            .Layer("RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /app/netrc # buildkit", "app/netrc", Netrc)
+            .Build();
+
+        var result = Scan(archive);
+
+        var leak = result.Leaks.Single();
+        Assert.AreEqual("netrc", leak.SecretId);
+        Assert.AreEqual("layer", leak.Where);
+        Assert.AreEqual("/app/netrc", leak.Location);
+        Assert.AreEqual("RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /app/netrc # buildkit", leak.Step);
+        Assert.AreEqual(oci ? "oci" : "classic", result.Layout);
+        Assert.AreEqual(2, result.LayersScanned);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Layouts))]
+    public void A_leak_in_a_base_layer_is_not_reported_and_base_layers_are_skipped(bool oci, bool gzip)
+    {
+        var builder = new ImageArchiveBuilder { Oci = oci, Gzip = gzip }
+            .Layer("base", "root/.netrc", Netrc)
+            .Layer("COPY . /app", "app/app.dll", "clean");
+
+        var result = Scan(builder.Build(), builder.DiffId(0));
+
+        Assert.AreEqual(0, result.Leaks.Count);
+        Assert.AreEqual(1, result.LayersScanned);
+        Assert.AreEqual(1, result.LayersSkipped);
+    }
+
+    [TestMethod]
+    public void Only_the_password_inside_a_bigger_file_is_enough()
+    {
+        var archive = new ImageArchiveBuilder().Layer("RUN build", "app/appsettings.json", $"{{\"Feed\":{{\"Password\":\"{Password}\"}}}}").Build();
+
+        Assert.AreEqual("netrc password", Scan(archive).Leaks.Single().Form);
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(1)]
+    [DataRow(2)]
+    public void A_base64_encoded_secret_is_found_at_any_alignment(int prefix)
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('x', prefix) + Password + "tail"));
+        var archive = new ImageArchiveBuilder().Layer("RUN encode", "app/blob.txt", encoded).Build();
+
+        StringAssert.EndsWith(Scan(archive).Leaks.Single().Form, "(base64)");
+    }
+
+    [TestMethod]
+    public void A_secret_across_the_chunk_boundary_is_found()
+    {
+        var content = new byte[(1 << 20) + 4096];
+        Encoding.UTF8.GetBytes(Password).CopyTo(content, (1 << 20) - 7);
+        var archive = new ImageArchiveBuilder().Layer("RUN fill", ("app/big.bin", content)).Build();
+
+        Assert.AreEqual("/app/big.bin", Scan(archive).Leaks.Single().Location);
+    }
+
+    [TestMethod]
+    public void A_secret_in_a_file_name_is_found()
+    {
+        var archive = new ImageArchiveBuilder().Layer("RUN touch", $"tmp/{Password}", "x").Build();
+
+        StringAssert.EndsWith(Scan(archive).Leaks.Single().Location, "(its name)");
+    }
+
+    [TestMethod]
+    public void A_secret_deleted_by_a_later_layer_is_still_reported_for_the_layer_that_added_it()
+    {
+        var archive = new ImageArchiveBuilder()
+            .Layer("RUN cp /run/secrets/netrc /root/.netrc", "root/.netrc", Netrc)
+            .Layer("RUN rm /root/.netrc", "root/.wh..netrc", string.Empty)
+            .Build();
+
+        Assert.AreEqual("RUN cp /run/secrets/netrc /root/.netrc", Scan(archive).Leaks.Single().Step);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Layouts))]
+    public void Secrets_in_Env_Labels_and_history_are_found(bool oci, bool gzip)
+    {
+        var archive = new ImageArchiveBuilder { Oci = oci, Gzip = gzip }
+            .Layer("COPY . /app", "app/app.dll", "clean")
+            .EmptyStep($"ENV FEED_PASSWORD={Password}")
+            .Env($"FEED_PASSWORD={Password}")
+            .Label("feed", Password)
+            .Build();
+
+        var leaks = Scan(archive).Leaks;
+
+        CollectionAssert.AreEquivalent(new[] { "config Env", "config Labels", "history history entry 2" }, leaks.Select(l => $"{l.Where} {l.Location}").ToArray());
+    }
+
+    [TestMethod]
+    public void A_clean_image_has_no_leaks()
+    {
+        var archive = new ImageArchiveBuilder().Layer("COPY . /app", "app/app.dll", "password admin machine").Build();
+
+        Assert.AreEqual(0, Scan(archive).Leaks.Count);
+    }
+
+    [TestMethod]
+    public void An_archive_that_is_not_an_image_is_an_ImageArchiveException_without_content()
+    {
+        var error = Assert.ThrowsExactly<ImageArchiveException>(() => Scan(new ImageArchiveBuilder().Layer("x", "a", "b").Build()[..1024]));
+        Assert.IsFalse(error.Message.Contains(Password, StringComparison.Ordinal));
+        Assert.ThrowsExactly<ImageArchiveException>(() => Scan(Encoding.UTF8.GetBytes(new string('z', 2048))));
+    }
+
+    [TestMethod]
+    public void Short_or_common_values_are_not_searched_and_are_reported_unverifiable()
+    {
+        Assert.AreEqual(0, SecretValues.Needles("pw", "password").Count);
+        Assert.IsNotNull(SecretValues.WhyNotVerifiable("machine h login admin password password"));
+        Assert.IsNotNull(SecretValues.WhyNotVerifiable("short"));
+        Assert.IsNull(SecretValues.WhyNotVerifiable(Netrc));
+    }
+
+    [TestMethod]
+    public void NuGet_ClearTextPassword_and_npmrc_authToken_values_are_searched()
+    {
+        var parts = SecretValues.Parts("<add key=\"Username\" value=\"me\" />\n<add key=\"ClearTextPassword\" value=\"nuget-pw-0123456\" />\n//registry.example.com/:_authToken=npm-token-abcdef\n")
+            .Select(p => $"{p.Form}: {p.Value}").ToArray();
+
+        CollectionAssert.Contains(parts, "ClearTextPassword: nuget-pw-0123456");
+        CollectionAssert.Contains(parts, "KEY=VALUE value: npm-token-abcdef");
+    }
+
+    /// <summary>A stream that cannot seek, as the docker client's standard output.</summary>
+    private sealed class ForwardOnlyStream(byte[] data) : Stream
+    {
+        private readonly MemoryStream _inner = new(data);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 7000));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
