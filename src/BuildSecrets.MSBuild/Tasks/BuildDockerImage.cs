@@ -351,7 +351,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
         Log.LogMessage(
             MessageImportance.High,
-            "BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({3:0.0} MB; {4} base layer(s) skipped), the config and the history, in {5:0.0} s: {6}.",
+            "BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({4} base layer(s) left out; {3:0.0} MB read), the config and the history, in {5:0.0} s: {6}.",
             request.Repository,
             string.Join(", ", values.Select(v => v.Id)),
             result.LayersScanned,

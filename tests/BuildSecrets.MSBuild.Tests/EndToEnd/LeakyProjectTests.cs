@@ -67,6 +67,37 @@ public sealed class LeakyProjectTests
     }
 
     [TestMethod]
+    public async Task A_RUN_step_that_copies_the_mounted_secret_into_the_image_fails_with_BSEC5001()
+    {
+        using var consumer = await CreateAsync(
+            """<DockerSecret Include="token" EnvironmentVariable="LEAKY_TOKEN" />""",
+            "RUN --mount=type=secret,id=token cp /run/secrets/token /app/token.txt\nRUN rm /app/token.txt");
+
+        var publish = await PublishAsync(consumer);
+
+        await AssertRejectedAsync(publish, "BSEC5001", dockerStarted: true);
+        StringAssert.Contains(publish.Output, "'/app/token.txt'");
+        StringAssert.Contains(publish.Output, "cp /run/secrets/token /app/token.txt");
+    }
+
+    [TestMethod]
+    public async Task A_clean_build_is_scanned_and_passes()
+    {
+        using var consumer = await CreateAsync(
+            """<DockerSecret Include="token" EnvironmentVariable="LEAKY_TOKEN" />""",
+            "RUN --mount=type=secret,id=token test \"$(cat /run/secrets/token)\" != \"\" && echo ok > /app/checked.txt");
+
+        var publish = await PublishAsync(consumer);
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, "for secrets token: 3 layer(s) added on top of the base image");
+        StringAssert.Contains(publish.Output, "1 base layer(s) left out");
+        StringAssert.Contains(publish.Output, "none found");
+        var image = await DockerEngine.RunAsync("image", "inspect", _repository + ":latest");
+        Assert.AreEqual(0, image.ExitCode, image.ToString());
+    }
+
+    [TestMethod]
     public async Task A_build_argument_that_carries_the_secret_fails_with_BSEC4003()
     {
         using var consumer = await CreateAsync(
