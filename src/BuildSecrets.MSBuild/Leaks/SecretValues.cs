@@ -69,31 +69,43 @@ internal static class SecretValues
     /// <summary>Whether a part is long and uncommon enough to search for.</summary>
     public static bool IsSearchable(string value) => value.Length >= MinimumLength && !CommonValues.Contains(value);
 
-    /// <summary>The needles of one secret; empty when nothing in it can be searched for reliably.</summary>
+    /// <summary>
+    /// The parts of a secret to search for. When the value has recognizable credentials in it (a netrc
+    /// password, a ClearTextPassword, the value of a KEY=VALUE line whose key names a password, token,
+    /// secret or auth), those alone: the rest of such a file (machine names, user names) is not secret
+    /// and would match innocent files. Otherwise the whole value and its longest line. A part that
+    /// contains another part is dropped: wherever it is, the shorter one is too.
+    /// </summary>
+    public static IReadOnlyList<(string Form, string Value)> SearchParts(string secret)
+    {
+        var parts = Parts(secret).ToArray();
+        var credentials = parts.Where(p => IsCredential(secret, p.Form, p.Value)).ToArray();
+        var chosen = credentials.Length > 0
+            ? credentials
+            : parts.Where(p => p.Form == "whole value").Concat(parts.Where(p => p.Form == "line").OrderByDescending(p => p.Value.Length).Take(1)).ToArray();
+        var searchable = chosen.Where(p => IsSearchable(p.Value)).GroupBy(p => p.Value, StringComparer.Ordinal).Select(g => g.First()).ToArray();
+        return searchable.Where(p => !searchable.Any(other => other.Value.Length < p.Value.Length && p.Value.IndexOf(other.Value, StringComparison.Ordinal) >= 0)).ToArray();
+    }
+
+    /// <summary>The needles of one secret: each part to search for, plain and base64; empty when nothing can be searched for reliably.</summary>
     public static IReadOnlyList<Needle> Needles(string secretId, string secret)
     {
         var needles = new List<Needle>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (form, value) in Parts(secret))
+        foreach (var (form, value) in SearchParts(secret))
         {
-            if (!IsSearchable(value) || !seen.Add(value))
-            {
-                continue;
-            }
-
             var bytes = Encoding.UTF8.GetBytes(value);
             needles.Add(new Needle(secretId, form, bytes));
             foreach (var fragment in Base64Fragments(bytes))
             {
-                if (seen.Add(fragment))
-                {
-                    needles.Add(new Needle(secretId, form + " (base64)", Encoding.ASCII.GetBytes(fragment)));
-                }
+                needles.Add(new Needle(secretId, form + " (base64)", Encoding.ASCII.GetBytes(fragment)));
             }
         }
 
         return needles;
     }
+
+    private static bool IsCredential(string secret, string form, string value) =>
+        form is "netrc password" or "ClearTextPassword" || (form == "KEY=VALUE value" && NamesCredential(secret, value));
 
     /// <summary>
     /// The parts of the base64 text that a value produces wherever it sits in a larger encoded
@@ -128,7 +140,7 @@ internal static class SecretValues
     {
         foreach (var (form, value) in Parts(secret))
         {
-            if (!IsSearchable(value) && (form is "whole value" or "netrc password" or "ClearTextPassword" || (form == "KEY=VALUE value" && NamesCredential(secret, value))))
+            if (!IsSearchable(value) && (form == "whole value" || IsCredential(secret, form, value)))
             {
                 return $"its {form} is shorter than {MinimumLength} characters or too common";
             }
@@ -153,6 +165,5 @@ internal static class SecretValues
     }
 
     /// <summary>The plain (not base64) strings of a secret, for searching text such as build arguments.</summary>
-    public static IReadOnlyList<string> PlainStrings(string secret) =>
-        Parts(secret).Select(p => p.Value).Where(IsSearchable).Distinct(StringComparer.Ordinal).ToArray();
+    public static IReadOnlyList<string> PlainStrings(string secret) => SearchParts(secret).Select(p => p.Value).ToArray();
 }
