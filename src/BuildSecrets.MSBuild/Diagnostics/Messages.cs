@@ -12,11 +12,11 @@ internal static class Messages
     // 1xxx: project input, checked before docker is started.
     public static Diagnostic SecretHasNoSource(string id) => Error(
         "BSEC1001",
-        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file), EnvironmentVariable (a variable name) or Value metadata.");
+        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file), EnvironmentVariable (a variable name), UserSecret (a key of the project's user secrets) or Value metadata.");
 
     public static Diagnostic SecretHasTwoSources(string id) => Error(
         "BSEC1002",
-        $"DockerSecret '{id}' sets more than one of Source, EnvironmentVariable and Value. Keep only one of them.");
+        $"DockerSecret '{id}' sets more than one of Source, EnvironmentVariable, UserSecret and Value. Keep only one of them.");
 
     public static Diagnostic SecretFileMissing(string id, string path) => Error(
         "BSEC1003",
@@ -73,6 +73,22 @@ internal static class Messages
     public static Diagnostic SecretValueInProject(string id) => new(
         "BSEC1016", Severity.Warning,
         $"DockerSecret '{id}' takes its value from the Value metadata: project files, property logs and binary logs (-bl) keep such values. Prefer Source (a file outside the project) or EnvironmentVariable.");
+
+    public static Diagnostic UserSecretsIdMissing(string id) => Error(
+        "BSEC1017",
+        $"DockerSecret '{id}' reads a user secret, but the project has no UserSecretsId. Run 'dotnet user-secrets init' in the project folder (it adds one), or set the UserSecretsId property.");
+
+    public static Diagnostic UserSecretsFileMissing(string id, string path) => Error(
+        "BSEC1018",
+        $"DockerSecret '{id}' reads a user secret, but '{path}' does not exist. Set the secret with 'dotnet user-secrets set \"<Section:Key>\" \"<value>\"' in the project folder, or add Required=\"false\".");
+
+    public static Diagnostic UserSecretKeyMissing(string id, string key, string path) => Error(
+        "BSEC1019",
+        $"DockerSecret '{id}': the user secret '{key}' is not in '{path}'. Set it with 'dotnet user-secrets set \"{key}\" \"<value>\"' in the project folder, or add Required=\"false\".");
+
+    public static Diagnostic UserSecretsFileInvalid(string id, string path) => Error(
+        "BSEC1020",
+        $"DockerSecret '{id}': the user secrets file '{path}' is not valid JSON. Fix it, or recreate it with 'dotnet user-secrets clear' and 'dotnet user-secrets set'.");
 
     // 2xxx: the docker client and the engine.
     public static Diagnostic CliNotFound(string cli) => Error(

@@ -59,7 +59,7 @@ internal static class DockerBuildArguments
     public static string SecretSpec(SecretDeclaration secret) => secret.Kind switch
     {
         SecretSourceKind.EnvironmentVariable => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.EnvironmentVariable)}",
-        SecretSourceKind.Value => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.ChildVariable)}",
+        SecretSourceKind.Value or SecretSourceKind.UserSecret => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.ChildVariable)}",
         _ => $"{CsvField("id=" + secret.Id)},{CsvField("src=" + secret.Source)}",
     };
 

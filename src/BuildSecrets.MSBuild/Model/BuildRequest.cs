@@ -15,6 +15,9 @@ internal enum SecretSourceKind
 
     /// <summary>A value given in the project (Value metadata), handed to the docker client through its environment.</summary>
     Value,
+
+    /// <summary>A key of the project's .NET user secrets, handed to the docker client through its environment.</summary>
+    UserSecret,
 }
 
 /// <summary>One DockerSecret item. <see cref="Source"/> is a full path.</summary>
@@ -23,21 +26,28 @@ internal sealed record SecretDeclaration(string Id, string? Source, string? Envi
     /// <summary>The Value metadata; the only place a value is held, for Value secrets.</summary>
     public string? Value { get; init; }
 
+    /// <summary>The UserSecret metadata: a key ("Section:Key") of the project's user secrets.</summary>
+    public string? UserSecret { get; init; }
+
     /// <summary>False for an optional secret, left out when its source is absent.</summary>
     public bool Required { get; init; } = true;
 
-    /// <summary>For Value secrets: the variable of the docker client's environment that carries the value.</summary>
+    /// <summary>For Value and UserSecret secrets: the variable of the docker client's environment that carries the value.</summary>
     public string? ChildVariable { get; init; }
 
-    /// <summary>How many of Source, EnvironmentVariable and Value are set.</summary>
+    /// <summary>How many of Source, EnvironmentVariable, UserSecret and Value are set.</summary>
     public int SourceCount =>
-        (string.IsNullOrEmpty(Source) ? 0 : 1) + (string.IsNullOrEmpty(EnvironmentVariable) ? 0 : 1) + (Value is null ? 0 : 1);
+        (string.IsNullOrEmpty(Source) ? 0 : 1) + (string.IsNullOrEmpty(EnvironmentVariable) ? 0 : 1) + (string.IsNullOrEmpty(UserSecret) ? 0 : 1) + (Value is null ? 0 : 1);
 
     public SecretSourceKind Kind =>
         SourceCount != 1 ? SecretSourceKind.None
         : !string.IsNullOrEmpty(Source) ? SecretSourceKind.File
         : !string.IsNullOrEmpty(EnvironmentVariable) ? SecretSourceKind.EnvironmentVariable
+        : !string.IsNullOrEmpty(UserSecret) ? SecretSourceKind.UserSecret
         : SecretSourceKind.Value;
+
+    /// <summary>Whether the value reaches docker through a variable the task sets in the client's environment.</summary>
+    public bool PassedThroughChildEnvironment => Kind is SecretSourceKind.Value or SecretSourceKind.UserSecret;
 }
 
 /// <summary>One DockerBuildArg item.</summary>

@@ -56,6 +56,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     public string DockerCli { get; set; } = "docker";
 
+    /// <summary>The project's UserSecretsId, for UserSecret secrets.</summary>
+    public string? UserSecretsId { get; set; }
+
     /// <summary>Whether the built image is scanned for the declared secrets (DockerSecretScan).</summary>
     public bool ScanImage { get; set; } = true;
 
@@ -97,7 +100,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     private async AsyncTask ExecuteAsync()
     {
-        var validator = new BuildRequestValidator(GetEnvironmentVariable);
+        var validator = new BuildRequestValidator(
+            GetEnvironmentVariable,
+            new UserSecrets(UserSecretsId, GetEnvironmentVariable, System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)));
         var request = WithoutAbsentOptionalSecrets(CreateRequest(), validator);
         var problems = validator.Validate(request);
         foreach (var problem in problems)
@@ -111,7 +116,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         }
 
         // The values stay in this task's memory: they are searched for, never logged or passed on.
-        var values = ReadSecretValues(request.Secrets);
+        var values = ReadSecretValues(request.Secrets, validator);
         var dockerfile = ReadDockerfile(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
         var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SecretValues.PlainStrings(v.Value))).ToArray(), ignore.IsExcluded)
@@ -155,7 +160,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             arguments,
             mode,
             request.ImageIdFile,
-            request.Secrets.Where(secret => secret.Kind == SecretSourceKind.Value).ToDictionary(secret => secret.ChildVariable!, secret => secret.Value!),
+            request.Secrets.Where(secret => secret.PassedThroughChildEnvironment).ToDictionary(secret => secret.ChildVariable!, secret => values.First(v => v.Id == secret.Id).Value),
             progress,
             line => LogProgress(redactor, progress, printed, line),
             _forceful.Token,
@@ -221,13 +226,15 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     private SecretDeclaration CreateSecret(ITaskItem item, int index)
     {
         var hasValue = item.MetadataNames.Cast<string>().Any(name => string.Equals(name, "Value", StringComparison.OrdinalIgnoreCase));
+        var userSecret = Metadata(item, "UserSecret");
         return new SecretDeclaration(
             item.ItemSpec.Trim(),
             Metadata(item, "Source") is { } source ? FullPath(source) : null,
             Metadata(item, "EnvironmentVariable"))
         {
             Value = hasValue ? item.GetMetadata("Value") : null,
-            ChildVariable = hasValue ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
+            UserSecret = userSecret,
+            ChildVariable = hasValue || userSecret is not null ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
             Required = !string.Equals(Metadata(item, "Required"), "false", StringComparison.OrdinalIgnoreCase),
         };
     }
@@ -255,6 +262,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     {
         SecretSourceKind.File => $"the file '{secret.Source}' does not exist",
         SecretSourceKind.EnvironmentVariable => $"the environment variable '{secret.EnvironmentVariable}' is not set",
+        SecretSourceKind.UserSecret => $"the user secret '{secret.UserSecret}' is not set",
         _ => "its Value is empty",
     };
 
@@ -270,7 +278,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         }
     }
 
-    private IReadOnlyList<(string Id, string Value)> ReadSecretValues(IEnumerable<SecretDeclaration> secrets)
+    private IReadOnlyList<(string Id, string Value)> ReadSecretValues(IEnumerable<SecretDeclaration> secrets, BuildRequestValidator validator)
     {
         var values = new List<(string Id, string Value)>();
         foreach (var secret in secrets)
@@ -279,6 +287,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             {
                 SecretSourceKind.File => File.ReadAllText(secret.Source!),
                 SecretSourceKind.EnvironmentVariable => GetEnvironmentVariable(secret.EnvironmentVariable!),
+                SecretSourceKind.UserSecret => validator.LookupUserSecret(secret).Value,
                 _ => secret.Value,
             };
             if (!string.IsNullOrEmpty(value))

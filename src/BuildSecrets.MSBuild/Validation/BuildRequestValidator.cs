@@ -25,10 +25,12 @@ internal sealed class BuildRequestValidator
         RegexOptions.CultureInvariant);
 
     private readonly Func<string, string?> _getEnvironmentVariable;
+    private readonly UserSecrets? _userSecrets;
 
-    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable)
+    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets? userSecrets = null)
     {
         _getEnvironmentVariable = getEnvironmentVariable;
+        _userSecrets = userSecrets;
     }
 
     public IReadOnlyList<Diagnostic> Validate(BuildRequest request)
@@ -97,6 +99,13 @@ internal sealed class BuildRequestValidator
                     {
                         ValidateSecretVariable(secret.Id, secret.EnvironmentVariable!, found);
                     }
+                    else if (secret.Kind == SecretSourceKind.UserSecret)
+                    {
+                        if (LookupUserSecret(secret).Problem is { } problem)
+                        {
+                            found.Add(problem);
+                        }
+                    }
                     else if (secret.Value!.Length == 0)
                     {
                         found.Add(Messages.SecretValueEmpty(secret.Id));
@@ -120,8 +129,13 @@ internal sealed class BuildRequestValidator
         SecretSourceKind.File => !File.Exists(secret.Source!),
         SecretSourceKind.EnvironmentVariable => VariableName.IsMatch(secret.EnvironmentVariable!) && string.IsNullOrEmpty(_getEnvironmentVariable(secret.EnvironmentVariable!)),
         SecretSourceKind.Value => secret.Value!.Length == 0,
+        SecretSourceKind.UserSecret => LookupUserSecret(secret).Absent,
         _ => false,
     };
+
+    /// <summary>The value of a UserSecret secret, or the coded problem that keeps it from being read.</summary>
+    public (string? Value, Diagnostic? Problem, bool Absent) LookupUserSecret(SecretDeclaration secret) =>
+        (_userSecrets ?? new UserSecrets(null, _getEnvironmentVariable, windows: false)).Lookup(secret.Id, secret.UserSecret!);
 
     private static void ValidateSecretFile(string id, string path, List<Diagnostic> found)
     {

@@ -75,6 +75,59 @@ public sealed class TutorialTests
     }
 
     [TestMethod]
+    public async Task The_tutorial_with_the_netrc_in_the_projects_user_secrets_prints_Hello_Admin()
+    {
+        var userSecretsId = "buildsecrets-e2e-" + Guid.NewGuid().ToString("N");
+        var store = Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", userSecretsId);
+        try
+        {
+            using var server = new BasicAuthServer("admin", _password);
+            using var consumer = await ConsumerProject.CreateAsync(
+                TestContext.TestName!,
+                $"<PropertyGroup><UserSecretsId>{userSecretsId}</UserSecretsId></PropertyGroup>" + ProjectBody("""<DockerSecret Include="netrc" UserSecret="Tutorial:Netrc" />""", server.Url),
+                Dockerfile);
+            // As a developer does; no log of this command is kept, since its arguments hold the netrc.
+            var set = await Commands.RunAsync("dotnet", ["user-secrets", "set", "Tutorial:Netrc", Netrc, "--project", consumer.ProjectFolder]);
+            Assert.AreEqual(0, set.ExitCode, "dotnet user-secrets set failed");
+
+            var publish = await consumer.PublishAsync(null, Properties);
+
+            Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+            StringAssert.Contains(publish.Output, "--secret id=netrc,env=BUILDSECRETS_SECRET_0");
+            Assert.AreEqual(1, server.AuthorizedRequests, "the build step did not authenticate to the server exactly once");
+            await AssertTutorialImageAsync(publish, consumer);
+            foreach (var file in Directory.EnumerateFiles(consumer.TempFolder, "*", SearchOption.AllDirectories))
+            {
+                Assert.IsFalse(File.ReadAllText(file).Contains(_password, StringComparison.Ordinal), $"the password is in a temp file: {file}");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(store))
+            {
+                Directory.Delete(store, recursive: true);
+            }
+        }
+    }
+
+    [TestMethod]
+    public async Task The_tutorial_with_the_netrc_as_a_Value_prints_Hello_Admin_with_warning_BSEC1016()
+    {
+        using var server = new BasicAuthServer("admin", _password);
+        using var consumer = await ConsumerProject.CreateAsync(
+            TestContext.TestName!, ProjectBody("""<DockerSecret Include="netrc" Value="$(TutorialNetrc)" />""", server.Url), Dockerfile);
+
+        var publish = await consumer.PublishAsync(null, [.. Properties, $"TutorialNetrc=machine 127.0.0.1 login admin password {_password}"]);
+
+        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, "warning BSEC1016");
+        Assert.AreEqual(1, server.AuthorizedRequests, "the build step did not authenticate to the server exactly once");
+        var run = await DockerEngine.RunAsync("run", "--rm", "--network", "none", _repository + ":latest");
+        Assert.AreEqual("Hello, Admin", run.Output.Trim(), run.ToString());
+        CollectionAssert.AreEqual(Array.Empty<string>(), (await DockerEngine.FindInSavedImageAsync(_repository + ":latest", _password)).ToArray(), "the password is in the saved image");
+    }
+
+    [TestMethod]
     public async Task A_failing_RUN_step_fails_the_publish_with_one_BSEC3001_error_naming_the_step()
     {
         using var server = new BasicAuthServer("admin", _password);
