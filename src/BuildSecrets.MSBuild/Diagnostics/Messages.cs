@@ -111,6 +111,14 @@ internal static class Messages
         "BSEC2005",
         $"'{cli} {command}' failed with exit code {exitCode}: {output} Check that the docker client works ('{cli} {command}' in a terminal).");
 
+    public static Diagnostic NeedsBuildx(string cli, string property) => Error(
+        "BSEC2006",
+        $"{property} needs docker buildx, and the docker client '{cli}' builds without it (docker build with DOCKER_BUILDKIT=1). Install the buildx plugin, set DockerCli to a client that has it, or remove {property}.");
+
+    public static Diagnostic PushFailed(string reference, int exitCode, string detail) => Error(
+        "BSEC2007",
+        $"'docker push {reference}' failed with exit code {exitCode}: {detail} Check that the registry in ContainerRegistry is reachable and that you are logged in ('docker login <registry>').");
+
     // 3xxx: the build.
     public static Diagnostic BuildFailed(string step, int exitCode, string detail) => Error(
         "BSEC3001",

@@ -25,10 +25,10 @@ internal static class DockerBuildArguments
         args.Add("--file");
         args.Add(request.Dockerfile);
 
-        foreach (var tag in request.Tags)
+        foreach (var reference in request.References)
         {
             args.Add("--tag");
-            args.Add($"{request.Repository}:{tag}");
+            args.Add(reference);
         }
 
         foreach (var secret in request.Secrets)
@@ -49,10 +49,53 @@ internal static class DockerBuildArguments
             args.Add(request.Network!);
         }
 
+        AddOption(args, "--target", request.Target);
+        AddOption(args, "--platform", request.Platforms.Count == 0 ? null : string.Join(",", request.Platforms));
+        foreach (var label in request.Labels)
+        {
+            args.Add("--label");
+            args.Add($"{label.Key}={label.Value}");
+        }
+
+        if (request.Pull)
+        {
+            args.Add("--pull");
+        }
+
+        if (request.NoCache)
+        {
+            args.Add("--no-cache");
+        }
+
+        foreach (var cache in request.CacheFrom)
+        {
+            args.Add("--cache-from");
+            args.Add(cache);
+        }
+
+        foreach (var cache in request.CacheTo)
+        {
+            args.Add("--cache-to");
+            args.Add(cache);
+        }
+
+        AddOption(args, "--builder", request.Builder);
+        AddOption(args, "--metadata-file", request.MetadataFile);
+        args.AddRange(request.ExtraArguments);
+
         args.Add("--iidfile");
         args.Add(request.ImageIdFile);
         args.Add(request.Context);
         return args;
+    }
+
+    private static void AddOption(List<string> args, string name, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            args.Add(name);
+            args.Add(value!);
+        }
     }
 
     /// <summary>The <c>--secret</c> value: BuildKit reads it as one CSV record, so fields with ',' or '"' are quoted.</summary>

@@ -172,6 +172,39 @@ internal sealed class DockerClient
             : result.StandardOutput.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
     }
 
+    /// <summary>Pushes one reference; returns the digest the registry reported, when it did.</summary>
+    public async Task<string?> PushAsync(string reference, Action<string> onLine, CancellationToken cancellationToken)
+    {
+        string? digest = null;
+        var output = new System.Text.StringBuilder();
+        var target = PipeTarget.ToDelegate(line =>
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+                var at = line.IndexOf("digest: sha256:", StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    digest = line.Substring(at + "digest: ".Length).Split(' ')[0];
+                }
+            }
+
+            onLine(line);
+        });
+        var command = Cli.Wrap(Executable)
+            .WithArguments(new[] { "push", reference })
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(target)
+            .WithStandardErrorPipe(target);
+        var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
+        if (result.ExitCode != 0)
+        {
+            throw new BuildSecretsException(Messages.PushFailed(reference, result.ExitCode, FirstLines(output.ToString())));
+        }
+
+        return digest;
+    }
+
     /// <summary>Removes tags (<c>docker image rm --no-prune</c>); the image itself goes with its last tag.</summary>
     public async Task RemoveTagsAsync(IReadOnlyList<string> references, CancellationToken cancellationToken)
     {

@@ -175,15 +175,10 @@ internal sealed class DockerIgnoreMatcher
                         break;
                     }
 
+                    // Go's filepath.Match negates a class with '^' only; '!' is an ordinary character.
                     var body = pattern.Substring(i + 1, end - i - 1);
-                    if (body.StartsWith("^", StringComparison.Ordinal) || body.StartsWith("!", StringComparison.Ordinal))
-                    {
-                        body = "^" + body.Substring(1).Replace(@"\", @"\\");
-                    }
-                    else
-                    {
-                        body = body.Replace(@"\", @"\\");
-                    }
+                    var negated = body.StartsWith("^", StringComparison.Ordinal);
+                    body = (negated ? "^" : string.Empty) + Regex.Escape(negated ? body.Substring(1) : body).Replace(@"\-", "-");
 
                     regex.Append('[').Append(body).Append(']');
                     i = end;

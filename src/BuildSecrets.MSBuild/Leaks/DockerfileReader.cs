@@ -229,19 +229,18 @@ internal static class DockerfileReader
     }
 
     /// <summary>
-    /// Whether a variable name looks like it holds a credential, after the rule of BuildKit's
-    /// SecretsUsedInArgOrEnv check: the name, split into words at '_', '-', '.' and case changes,
-    /// has one of the words apikey, auth, credential(s), key, pass, passwd, password, pword, secret
-    /// or token, and not the word public (PUBLIC_KEY is not a secret).
+    /// Whether a variable name looks like it holds a credential, by the rule of BuildKit's
+    /// SecretsUsedInArgOrEnv check: the name, split at '_' and read without regard to case, has a
+    /// part that is apikey, auth, credential, credentials, key, password, pword, passwd, secret or
+    /// token, and no part that is public, file or version (PUBLIC_KEY, KEY_FILE and TOKEN_VERSION
+    /// name no secret).
     /// </summary>
     public static bool LooksLikeCredential(string name)
     {
-        var words = Regex.Split(Regex.Replace(name, "([a-z0-9])([A-Z])", "$1_$2"), "[^A-Za-z0-9]+")
-            .Where(w => w.Length > 0)
-            .Select(w => w.ToLowerInvariant())
-            .ToArray();
-        string[] deny = ["apikey", "auth", "credential", "credentials", "key", "pass", "passwd", "password", "pword", "secret", "token"];
-        return words.Any(w => deny.Contains(w)) && !words.Contains("public");
+        var parts = name.ToLowerInvariant().Split('_');
+        string[] deny = ["apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"];
+        string[] allow = ["public", "file", "version"];
+        return parts.Any(p => deny.Contains(p)) && !parts.Any(p => allow.Contains(p));
     }
 
     /// <summary><c>NAME=value</c> pairs (quotes removed), or for the legacy <c>ENV NAME value</c> form one pair.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace BuildSecrets.MSBuild.Model;
 
@@ -69,6 +70,35 @@ internal sealed record BuildRequest
     public IReadOnlyList<BuildArgument> BuildArgs { get; init; } = [];
 
     public string? Network { get; init; }
+
+    /// <summary>The Dockerfile stage to build (<c>--target</c>).</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Target platforms (<c>--platform</c>), e.g. linux/amd64.</summary>
+    public IReadOnlyList<string> Platforms { get; init; } = [];
+
+    /// <summary>Image labels (<c>--label</c>): ContainerLabel items.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
+
+    public bool Pull { get; init; }
+
+    public bool NoCache { get; init; }
+
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
+
+    public IReadOnlyList<string> CacheTo { get; init; } = [];
+
+    /// <summary>The buildx builder instance (<c>--builder</c>).</summary>
+    public string? Builder { get; init; }
+
+    /// <summary>Where buildx writes the build result's metadata (<c>--metadata-file</c>).</summary>
+    public string? MetadataFile { get; init; }
+
+    /// <summary>Further arguments for the build command, as given (DockerBuildOptions).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    /// <summary>The references the build tags: repository:tag for every tag.</summary>
+    public IEnumerable<string> References => Tags.Select(tag => $"{Repository}:{tag}");
 
     /// <summary>Where the client writes the built image's id (<c>--iidfile</c>).</summary>
     public required string ImageIdFile { get; init; }

@@ -56,6 +56,34 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     public string DockerCli { get; set; } = "docker";
 
+    public string? Target { get; set; }
+
+    public string[] Platforms { get; set; } = [];
+
+    /// <summary>ContainerLabel items: the label name, with its Value metadata.</summary>
+    public ITaskItem[] Labels { get; set; } = [];
+
+    public bool Pull { get; set; }
+
+    public bool NoCache { get; set; }
+
+    public string[] CacheFrom { get; set; } = [];
+
+    public string[] CacheTo { get; set; } = [];
+
+    public string? Builder { get; set; }
+
+    public string? MetadataFile { get; set; }
+
+    public string[] ExtraArguments { get; set; } = [];
+
+    /// <summary>ContainerRegistry: when set, the image is named after it and pushed there once it is proven clean.</summary>
+    public string? Registry { get; set; }
+
+    /// <summary>The digest of the pushed image (<c>sha256:...</c>), when it was pushed.</summary>
+    [Output]
+    public string? ImageDigest { get; private set; }
+
     /// <summary>The project's UserSecretsId, for UserSecret secrets.</summary>
     public string? UserSecretsId { get; set; }
 
@@ -135,6 +163,16 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         var client = DockerClient.Locate(DockerCli, GetEnvironmentVariable("PATH"));
         var info = await client.InspectAsync(_graceful.Token);
         var mode = info.ChooseMode(DockerCli);
+        if (mode == BuildMode.ClassicBuildKit)
+        {
+            foreach (var (property, set) in new[] { ("DockerBuildCacheTo", request.CacheTo.Count > 0), ("DockerBuilder", request.Builder is not null), ("DockerBuildMetadataFile", request.MetadataFile is not null) })
+            {
+                if (set)
+                {
+                    throw new BuildSecretsException(Messages.NeedsBuildx(DockerCli, property));
+                }
+            }
+        }
         Log.LogMessage(
             MessageImportance.High,
             "BuildSecrets: building image '{0}' from '{1}' with {2} (client {3}, engine {4}).",
@@ -191,6 +229,16 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             return;
         }
 
+        if (Trimmed(Registry) is not null)
+        {
+            foreach (var reference in request.References)
+            {
+                var push = await client.PushAsync(reference, line => Log.LogMessage(MessageImportance.Normal, redactor.Redact(line)), _graceful.Token);
+                ImageDigest ??= push;
+                Log.LogMessage(MessageImportance.High, "BuildSecrets: pushed '{0}' ({1}).", reference, push ?? "digest not reported");
+            }
+        }
+
         ImageId = outcome.ImageId;
         Images = request.Tags.Select(tag => (ITaskItem)new TaskItem(
             $"{request.Repository}:{tag}",
@@ -199,6 +247,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
                 ["Repository"] = request.Repository,
                 ["Tag"] = tag,
                 ["ImageId"] = outcome.ImageId,
+                ["Digest"] = ImageDigest ?? string.Empty,
             })).ToArray();
 
         Log.LogMessage(
@@ -215,13 +264,27 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     {
         Dockerfile = FullPath(Dockerfile),
         Context = FullPath(Context),
-        Repository = Repository.Trim(),
+        Repository = Trimmed(Registry) is { } registry ? registry.TrimEnd('/') + "/" + Repository.Trim() : Repository.Trim(),
         Tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).DefaultIfEmpty("latest").ToArray(),
         Secrets = Secrets.Select(CreateSecret).ToArray(),
         BuildArgs = BuildArgs.Select(item => new BuildArgument(item.ItemSpec.Trim(), item.GetMetadata("Value"))).ToArray(),
-        Network = string.IsNullOrWhiteSpace(Network) ? null : Network!.Trim(),
+        Network = Trimmed(Network),
         ImageIdFile = FullPath(ImageIdFile),
+        Target = Trimmed(Target),
+        Platforms = List(Platforms),
+        Labels = Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec.Trim(), l.GetMetadata("Value"))).ToArray(),
+        Pull = Pull,
+        NoCache = NoCache,
+        CacheFrom = List(CacheFrom),
+        CacheTo = List(CacheTo),
+        Builder = Trimmed(Builder),
+        MetadataFile = Trimmed(MetadataFile) is { } metadata ? FullPath(metadata) : null,
+        ExtraArguments = List(ExtraArguments),
     };
+
+    private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value!.Trim();
+
+    private static string[] List(string[] values) => values.Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
 
     private SecretDeclaration CreateSecret(ITaskItem item, int index)
     {

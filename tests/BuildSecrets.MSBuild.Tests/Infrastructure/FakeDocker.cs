@@ -42,7 +42,8 @@ internal sealed class FakeDocker : IDisposable
         string? serverVersion = "20.10.24",
         bool buildx = false,
         string build = SuccessfulBuild,
-        byte[]? savedImage = null)
+        byte[]? savedImage = null,
+        string push = "echo \"The push refers to repository [$2]\"; echo \"${2##*:}: digest: sha256:feedface00000000000000000000000000000000000000000000000000000000 size: 528\"")
     {
         var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
         File.WriteAllBytes(fake.ArchivePath, savedImage ?? new ImageArchiveBuilder().Layer("COPY . /app", "app/app.dll", "clean content").Build());
@@ -70,6 +71,7 @@ internal sealed class FakeDocker : IDisposable
               "image rm") ;;
               "image inspect") echo "Error: No such image" >&2; exit 1 ;;
               "save "*) cat '{{fake.ArchivePath}}' ;;
+              "push "*) {{push}} ;;
               *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;
             esac
             """;

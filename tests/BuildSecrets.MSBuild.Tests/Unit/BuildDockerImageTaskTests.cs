@@ -197,6 +197,67 @@ public sealed class BuildDockerImageTaskTests
     }
 
     [TestMethod]
+    public void Options_that_need_buildx_are_BSEC2006_with_a_client_without_it()
+    {
+        using var docker = FakeDocker.Create();
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.CacheTo = ["type=registry,ref=127.0.0.1:5000/cache"];
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2006" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerBuildCacheTo");
+        Assert.IsFalse(docker.Invocations.Any(i => i.StartsWith("build ", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    public void With_a_ContainerRegistry_the_scanned_image_is_pushed_and_its_digest_returned()
+    {
+        using var docker = FakeDocker.Create();
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Registry = "127.0.0.1:5000/";
+        _harness.Task.Tags = ["1.0", "latest"];
+
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+
+        var invocations = docker.Invocations.ToList();
+        StringAssert.Contains(invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), "--tag 127.0.0.1:5000/consumer:1.0 --tag 127.0.0.1:5000/consumer:latest");
+        Assert.IsTrue(invocations.IndexOf("push 127.0.0.1:5000/consumer:1.0") > invocations.FindIndex(i => i.StartsWith("save ", StringComparison.Ordinal)), "pushed before the scan");
+        CollectionAssert.Contains(invocations, "push 127.0.0.1:5000/consumer:latest");
+        Assert.AreEqual("sha256:feedface00000000000000000000000000000000000000000000000000000000", _harness.Task.ImageDigest);
+        Assert.AreEqual(_harness.Task.ImageDigest, _harness.Task.Images[0].GetMetadata("Digest"));
+    }
+
+    [TestMethod]
+    public void A_leaking_image_is_never_pushed()
+    {
+        using var docker = FakeDocker.Create(savedImage: new ImageArchiveBuilder().Layer("RUN cp", "app/token", Canary).Build());
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Registry = "127.0.0.1:5000";
+        _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+        _harness.Environment["TOKEN"] = Canary;
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5001" }, _harness.ErrorCodes.ToArray());
+        Assert.IsFalse(docker.Invocations.Any(i => i.StartsWith("push", StringComparison.Ordinal)), string.Join("\n", docker.Invocations));
+    }
+
+    [TestMethod]
+    public void A_failed_push_is_BSEC2007()
+    {
+        using var docker = FakeDocker.Create(push: "echo 'denied: requested access to the resource is denied' >&2; exit 1");
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Registry = "127.0.0.1:5000";
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2007" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "127.0.0.1:5000/consumer:latest");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "denied");
+    }
+
+    [TestMethod]
     public void A_build_that_writes_no_image_id_is_BSEC3002()
     {
         using var docker = FakeDocker.Create(build: "echo '#1 DONE 0.0s' >&2");

@@ -49,6 +49,47 @@ public sealed class DockerBuildArgumentsTests
     }
 
     [TestMethod]
+    public void Builder_options_map_to_their_flags_before_the_context()
+    {
+        var request = Request with
+        {
+            Secrets = [],
+            BuildArgs = [],
+            Network = null,
+            Target = "final",
+            Platforms = ["linux/amd64", "linux/arm64"],
+            Labels = [new("org.opencontainers.image.vendor", "Contoso")],
+            Pull = true,
+            NoCache = true,
+            CacheFrom = ["type=registry,ref=127.0.0.1:5000/cache"],
+            CacheTo = ["type=registry,ref=127.0.0.1:5000/cache,mode=max"],
+            Builder = "remote",
+            MetadataFile = "/src/app/obj/metadata.json",
+            ExtraArguments = ["--provenance=false", "--sbom=false"],
+        };
+
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "buildx", "build", "--load", "--progress=plain",
+                "--file", "/src/app/Dockerfile",
+                "--tag", "my-app:latest", "--tag", "my-app:1.0.0",
+                "--target", "final",
+                "--platform", "linux/amd64,linux/arm64",
+                "--label", "org.opencontainers.image.vendor=Contoso",
+                "--pull", "--no-cache",
+                "--cache-from", "type=registry,ref=127.0.0.1:5000/cache",
+                "--cache-to", "type=registry,ref=127.0.0.1:5000/cache,mode=max",
+                "--builder", "remote",
+                "--metadata-file", "/src/app/obj/metadata.json",
+                "--provenance=false", "--sbom=false",
+                "--iidfile", "/src/app/obj/iid",
+                "/src/app/bin/Release/net10.0/publish/",
+            },
+            DockerBuildArguments.Create(request, BuildMode.Buildx).ToArray());
+    }
+
+    [TestMethod]
     public void A_path_with_a_comma_or_quote_is_quoted_as_BuildKit_reads_CSV()
     {
         Assert.AreEqual(

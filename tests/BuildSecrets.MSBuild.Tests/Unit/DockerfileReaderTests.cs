@@ -106,6 +106,9 @@ public sealed class DockerfileReaderTests
     [DataRow("KEYBOARD_LAYOUT", false)]
     [DataRow("MESSAGE_URL", false)]
     [DataRow("PASSENGER", false)]
+    [DataRow("SSH_KEY_FILE", false)]
+    [DataRow("TOKEN_VERSION", false)]
+    [DataRow("githubToken", false)]
     public void Credential_like_names_are_told_apart(string name, bool credential)
     {
         Assert.AreEqual(credential, DockerfileReader.LooksLikeCredential(name));
