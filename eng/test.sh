@@ -8,6 +8,13 @@ cd "$root"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The push tests serve a registry on 127.0.0.1 with Debian's docker-registry.
+if [ ! -x /usr/bin/docker-registry ]; then
+  echo "test.sh: installing docker-registry (apt-get)" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >&2
+fi
+
 setup="$(bash eng/setup-engine.sh)"
 export "${setup?}"
 export BUILDSECRETS_DOCKER DOCKER_BUILDKIT=1
