@@ -41,11 +41,12 @@ internal sealed class LocalRegistry : IAsyncDisposable
         var stop = new CancellationTokenSource();
         var process = Cli.Wrap(executable).WithArguments(["serve", config]).WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToFile(Path.Combine(folder, "registry.log")))
+            .WithStandardErrorPipe(PipeTarget.ToFile(Path.Combine(folder, "registry.err")))
             .ExecuteAsync(stop.Token);
         var registry = new LocalRegistry(folder, port, process);
         registry._stop.Token.Register(stop.Cancel);
         using var client = new HttpClient();
-        for (var attempt = 0; attempt < 100; attempt++)
+        for (var attempt = 0; attempt < 300; attempt++)
         {
             try
             {
@@ -62,8 +63,9 @@ internal sealed class LocalRegistry : IAsyncDisposable
             await Task.Delay(100);
         }
 
+        var log = File.Exists(Path.Combine(folder, "registry.err")) ? File.ReadAllText(Path.Combine(folder, "registry.err")) : string.Empty;
         await registry.DisposeAsync();
-        throw new AssertFailedException("the local registry did not answer on " + registry.Address);
+        throw new AssertFailedException($"the local registry did not answer on {registry.Address}: {log}");
     }
 
     public async ValueTask DisposeAsync()
