@@ -90,6 +90,20 @@ internal static class Messages
         "BSEC1020",
         $"DockerSecret '{id}': the user secrets file '{path}' is not valid JSON. Fix it, or recreate it with 'dotnet user-secrets clear' and 'dotnet user-secrets set'.");
 
+    public static Diagnostic SshAgentMissing(string id, string? socket) => Error(
+        "BSEC1021",
+        socket is null
+            ? $"DockerSsh '{id}' forwards the SSH agent, but SSH_AUTH_SOCK is not set. Start an agent and add your key (eval \"$(ssh-agent)\"; ssh-add), or give the item a Source key file."
+            : $"DockerSsh '{id}' forwards the SSH agent, but its socket '{socket}' (SSH_AUTH_SOCK) does not exist. Start the agent again (eval \"$(ssh-agent)\"; ssh-add), or give the item a Source key file.");
+
+    public static Diagnostic SshKeyMissing(string id, string path) => Error(
+        "BSEC1022",
+        $"DockerSsh '{id}': the key file '{path}' does not exist. Fix the Source path (relative paths start at the project directory), or forward the agent with <DockerSsh Include=\"default\" />.");
+
+    public static Diagnostic SshIdInvalid(string id) => Error(
+        "BSEC1023",
+        $"DockerSsh id '{id}' is not valid, or is declared twice. Use letters, digits, '.', '_' and '-' once each; the Dockerfile mounts it with RUN --mount=type=ssh,id={id}.");
+
     // 2xxx: the docker client and the engine.
     public static Diagnostic CliNotFound(string cli) => Error(
         "BSEC2001",

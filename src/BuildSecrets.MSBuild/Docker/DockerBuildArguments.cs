@@ -37,6 +37,12 @@ internal static class DockerBuildArguments
             args.Add(SecretSpec(secret));
         }
 
+        foreach (var ssh in request.Ssh)
+        {
+            args.Add("--ssh");
+            args.Add(ssh.Source is null ? ssh.Id : $"{ssh.Id}={ssh.Source}");
+        }
+
         foreach (var arg in request.BuildArgs)
         {
             args.Add("--build-arg");

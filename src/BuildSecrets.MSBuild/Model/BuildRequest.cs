@@ -51,6 +51,9 @@ internal sealed record SecretDeclaration(string Id, string? Source, string? Envi
     public bool PassedThroughChildEnvironment => Kind is SecretSourceKind.Value or SecretSourceKind.UserSecret;
 }
 
+/// <summary>One DockerSsh item: the agent (<c>default</c>, no source) or a key file (full path).</summary>
+internal sealed record SshForward(string Id, string? Source);
+
 /// <summary>One DockerBuildArg item.</summary>
 internal sealed record BuildArgument(string Name, string Value);
 
@@ -68,6 +71,8 @@ internal sealed record BuildRequest
     public IReadOnlyList<SecretDeclaration> Secrets { get; init; } = [];
 
     public IReadOnlyList<BuildArgument> BuildArgs { get; init; } = [];
+
+    public IReadOnlyList<SshForward> Ssh { get; init; } = [];
 
     public string? Network { get; init; }
 

@@ -52,6 +52,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     public ITaskItem[] BuildArgs { get; set; } = [];
 
+    /// <summary>DockerSsh items: the agent (<c>default</c>) or key files (Source metadata).</summary>
+    public ITaskItem[] Ssh { get; set; } = [];
+
     public string? Network { get; set; }
 
     public string DockerCli { get; set; } = "docker";
@@ -268,6 +271,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         Tags = Tags.Select(t => t.Trim()).Where(t => t.Length > 0).DefaultIfEmpty("latest").ToArray(),
         Secrets = Secrets.Select(CreateSecret).ToArray(),
         BuildArgs = BuildArgs.Select(item => new BuildArgument(item.ItemSpec.Trim(), item.GetMetadata("Value"))).ToArray(),
+        Ssh = Ssh.Select(item => new SshForward(item.ItemSpec.Trim(), Metadata(item, "Source") is { } key ? FullPath(key) : null)).ToArray(),
         Network = Trimmed(Network),
         ImageIdFile = FullPath(ImageIdFile),
         Target = Trimmed(Target),

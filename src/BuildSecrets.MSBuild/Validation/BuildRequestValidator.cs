@@ -37,6 +37,7 @@ internal sealed class BuildRequestValidator
     {
         var found = new List<Diagnostic>();
         ValidateSecrets(request.Secrets, found);
+        ValidateSsh(request.Ssh, found);
         ValidateBuildArgs(request.BuildArgs, found);
 
         if (!File.Exists(request.Dockerfile))
@@ -174,6 +175,52 @@ internal sealed class BuildRequestValidator
         if (string.IsNullOrEmpty(_getEnvironmentVariable(variable)))
         {
             found.Add(Messages.SecretVariableUnset(id, variable));
+        }
+    }
+
+    private void ValidateSsh(IReadOnlyList<SshForward> forwards, List<Diagnostic> found)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var ssh in forwards)
+        {
+            if (!SecretId.IsMatch(ssh.Id) || !seen.Add(ssh.Id))
+            {
+                found.Add(Messages.SshIdInvalid(ssh.Id));
+            }
+            else if (ssh.Source is not null)
+            {
+                if (!File.Exists(ssh.Source))
+                {
+                    found.Add(Messages.SshKeyMissing(ssh.Id, ssh.Source));
+                }
+            }
+            else
+            {
+                // The agent: docker reads SSH_AUTH_SOCK from its own environment, the build's.
+                var socket = _getEnvironmentVariable("SSH_AUTH_SOCK");
+                if (string.IsNullOrEmpty(socket))
+                {
+                    found.Add(Messages.SshAgentMissing(ssh.Id, null));
+                }
+                else if (!PathExists(socket!))
+                {
+                    found.Add(Messages.SshAgentMissing(ssh.Id, socket));
+                }
+            }
+        }
+    }
+
+    private static bool PathExists(string path)
+    {
+        try
+        {
+            // File.Exists may be false for a Unix socket; its attributes still tell it exists.
+            File.GetAttributes(path);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return false;
         }
     }
 
