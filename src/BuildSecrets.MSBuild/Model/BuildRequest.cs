@@ -30,6 +30,9 @@ internal sealed record SecretDeclaration(string Id, string? Source, string? Envi
     /// <summary>The UserSecret metadata: a key ("Section:Key") of the project's user secrets.</summary>
     public string? UserSecret { get; init; }
 
+    /// <summary>Rotate="true": steps that declare ARG BUILDSECRETS_&lt;ID&gt;_VERSION re-run when the value changes.</summary>
+    public bool Rotate { get; init; }
+
     /// <summary>False for an optional secret, left out when its source is absent.</summary>
     public bool Required { get; init; } = true;
 

@@ -163,6 +163,8 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             return;
         }
 
+        request = WithRotationVersions(request, values);
+
         var client = DockerClient.Locate(DockerCli, GetEnvironmentVariable("PATH"));
         var info = await client.InspectAsync(_graceful.Token);
         var mode = info.ChooseMode(DockerCli);
@@ -303,6 +305,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             UserSecret = userSecret,
             ChildVariable = hasValue || userSecret is not null ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
             Required = !string.Equals(Metadata(item, "Required"), "false", StringComparison.OrdinalIgnoreCase),
+            Rotate = string.Equals(Metadata(item, "Rotate"), "true", StringComparison.OrdinalIgnoreCase),
         };
     }
 
@@ -323,6 +326,28 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         }
 
         return request with { Secrets = kept };
+    }
+
+    /// <summary>Adds BUILDSECRETS_&lt;ID&gt;_VERSION build arguments for the secrets with Rotate="true".</summary>
+    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<(string Id, string Value)> values)
+    {
+        var rotated = request.Secrets.Where(s => s.Rotate).ToArray();
+        if (rotated.Length == 0)
+        {
+            return request;
+        }
+
+        var rotation = new SecretRotation(SecretRotation.DefaultKeyFile(GetEnvironmentVariable, System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)));
+        var args = request.BuildArgs.ToList();
+        foreach (var secret in rotated)
+        {
+            var value = values.FirstOrDefault(v => v.Id == secret.Id).Value ?? string.Empty;
+            var name = SecretRotation.ArgumentName(secret.Id);
+            args.Add(new BuildArgument(name, rotation.Version(value)));
+            Log.LogMessage(MessageImportance.Normal, "BuildSecrets: steps that declare ARG {0} re-run when DockerSecret '{1}' changes.", name, secret.Id);
+        }
+
+        return request with { BuildArgs = args };
     }
 
     private static string Describe(SecretDeclaration secret) => secret.Kind switch

@@ -128,6 +128,37 @@ public sealed class TutorialTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task A_rotated_netrc_re_runs_the_download_only_with_Rotate(bool rotate)
+    {
+        var rotatedDockerfile = Dockerfile.Replace("ARG MESSAGE_URL", "ARG MESSAGE_URL\nARG BUILDSECRETS_NETRC_VERSION", StringComparison.Ordinal);
+        var body = ProjectBody($"""<DockerSecret Include="netrc" Source="../netrc" Rotate="{rotate.ToString().ToLowerInvariant()}" />""", "$(MessageUrl)");
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, body, rotatedDockerfile);
+        int port;
+        using (var first = new BasicAuthServer("admin", _password))
+        {
+            port = first.Port;
+            consumer.WriteOutsideFile("netrc", Netrc);
+            var publish = await consumer.PublishAsync(null, [.. Properties, $"MessageUrl={first.Url}"]);
+            Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+            Assert.AreEqual(1, first.AuthorizedRequests);
+        }
+
+        // The password is rotated: the server now accepts only the new one, at the same address.
+        var rotated = _password + "-rotated";
+        using var second = new BasicAuthServer("admin", rotated, port);
+        consumer.WriteOutsideFile("netrc", $"machine 127.0.0.1\nlogin admin\npassword {rotated}\n");
+        var again = await consumer.PublishAsync(null, [.. Properties, $"MessageUrl={second.Url}"]);
+
+        Assert.AreEqual(0, again.ExitCode, again.ToString());
+        Assert.AreEqual(rotate ? 1 : 0, second.AuthorizedRequests, rotate ? "the step did not re-run with the new secret" : "without Rotate BuildKit reuses the cached step (docker/buildx#551)");
+        Assert.IsFalse(again.Output.Contains(rotated, StringComparison.Ordinal), "the new password is in the log");
+        var history = await DockerEngine.RunAsync("history", "--no-trunc", _repository + ":latest");
+        Assert.IsFalse(history.Output.Contains(rotated, StringComparison.Ordinal), "the new password is in the history");
+    }
+
+    [TestMethod]
     public async Task A_failing_RUN_step_fails_the_publish_with_one_BSEC3001_error_naming_the_step()
     {
         using var server = new BasicAuthServer("admin", _password);

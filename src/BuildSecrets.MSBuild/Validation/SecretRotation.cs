@@ -1,0 +1,94 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace BuildSecrets.MSBuild.Validation;
+
+/// <summary>
+/// Makes the steps that mount a secret re-run when its content changes. BuildKit does not look at
+/// a secret's content when it decides a step is cached, so a rotated credential would not reach a
+/// cached step. For a secret with Rotate="true" the build gets an argument
+/// BUILDSECRETS_&lt;ID&gt;_VERSION whose value is an HMAC-SHA256 of the secret under a random key kept
+/// per user (0600 file in a 0700 folder): it changes when the secret changes, and without the key
+/// it tells nothing about the secret, not even whether two images share one.
+/// </summary>
+internal sealed class SecretRotation
+{
+    private const int KeyLength = 32;
+
+    private readonly string _keyFile;
+
+    public SecretRotation(string keyFile)
+    {
+        _keyFile = keyFile;
+    }
+
+    /// <summary>The per-user key file: $HOME/.buildsecrets/rotation.key, %LOCALAPPDATA%\BuildSecrets\rotation.key on Windows.</summary>
+    public static string DefaultKeyFile(Func<string, string?> getEnvironmentVariable, bool windows) => windows
+        ? Path.Combine(getEnvironmentVariable("LOCALAPPDATA") ?? string.Empty, "BuildSecrets", "rotation.key")
+        : Path.Combine(getEnvironmentVariable("HOME") ?? string.Empty, ".buildsecrets", "rotation.key");
+
+    /// <summary>The build argument that carries a secret's version: BUILDSECRETS_&lt;ID in upper case, other characters as _&gt;_VERSION.</summary>
+    public static string ArgumentName(string secretId)
+    {
+        var name = new StringBuilder("BUILDSECRETS_");
+        foreach (var c in secretId.ToUpperInvariant())
+        {
+            name.Append(c is >= 'A' and <= 'Z' or >= '0' and <= '9' ? c : '_');
+        }
+
+        return name.Append("_VERSION").ToString();
+    }
+
+    /// <summary>The version of a secret's value: the first 32 hex digits of its HMAC-SHA256 under the per-user key.</summary>
+    public string Version(string value)
+    {
+        using var hmac = new HMACSHA256(LoadOrCreateKey());
+        var hash = hmac.ComputeHash(Encoding.UTF8.GetBytes(value));
+        var hex = new StringBuilder(32);
+        for (var i = 0; i < 16; i++)
+        {
+            hex.Append(hash[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return hex.ToString();
+    }
+
+    private byte[] LoadOrCreateKey()
+    {
+        if (File.Exists(_keyFile))
+        {
+            var existing = File.ReadAllBytes(_keyFile);
+            if (existing.Length == KeyLength)
+            {
+                return existing;
+            }
+        }
+
+        var folder = Path.GetDirectoryName(_keyFile)!;
+        Directory.CreateDirectory(folder);
+        var key = new byte[KeyLength];
+        using (var random = RandomNumberGenerator.Create())
+        {
+            random.GetBytes(key);
+        }
+
+#if NET
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            using var stream = new FileStream(_keyFile, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            stream.Write(key, 0, key.Length);
+            return key;
+        }
+#endif
+        File.WriteAllBytes(_keyFile, key);
+        return key;
+    }
+}
