@@ -8,17 +8,26 @@ cd "$root"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The push tests serve a registry on 127.0.0.1 with Debian's docker-registry.
-if [ ! -x /usr/bin/docker-registry ]; then
-  echo "test.sh: installing docker-registry (apt-get)" >&2
+# The push tests serve a registry on 127.0.0.1 with Debian's docker-registry; the Podman tests
+# build with Debian's podman.
+missing=()
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+[ -x /usr/bin/podman ] || missing+=(podman)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} (apt-get)" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
 
 setup="$(bash eng/setup-engine.sh)"
 export "${setup?}"
 export BUILDSECRETS_DOCKER DOCKER_BUILDKIT=1
 echo "test.sh: docker client for the tests: $BUILDSECRETS_DOCKER" >&2
+
+# Podman keeps its own images: give it the offline base image too.
+if ! podman image exists buildsecrets-test/runtime-curl:1; then
+  "$BUILDSECRETS_DOCKER" save buildsecrets-test/runtime-curl:1 | podman load >&2
+fi
 
 mkdir -p artifacts/test-logs
 log=artifacts/test-logs/dotnet-test.log

@@ -23,6 +23,9 @@ internal sealed class BuildKitProgressLog
     private readonly List<(int Vertex, string Message)> _errors = new();
     private readonly Queue<string> _tail = new();
     private string? _clientError;
+    private string? _podmanStep;
+
+    private static readonly Regex PodmanStep = new(@"^STEP \d+/\d+: (.*)$", RegexOptions.CultureInvariant);
 
     /// <summary>Records one line; returns true when it starts a step (worth showing at low verbosity).</summary>
     public bool Add(string line)
@@ -36,6 +39,13 @@ internal sealed class BuildKitProgressLog
                 || trimmed.StartsWith("failed to solve", StringComparison.Ordinal))
             {
                 _clientError = trimmed;
+            }
+
+            var podmanStep = PodmanStep.Match(trimmed);
+            if (podmanStep.Success)
+            {
+                _podmanStep = podmanStep.Groups[1].Value;
+                return true;
             }
 
             var match = VertexLine.Match(line);
@@ -97,7 +107,7 @@ internal sealed class BuildKitProgressLog
             {
                 return FindFailure() is { } failure && _names.TryGetValue(failure.Vertex, out var name)
                     ? $"'{name}'"
-                    : "'(Dockerfile or build setup, before any step ran)'";
+                    : _podmanStep is not null ? $"'{_podmanStep}'" : "'(Dockerfile or build setup, before any step ran)'";
             }
         }
     }

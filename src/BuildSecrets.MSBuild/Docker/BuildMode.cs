@@ -12,14 +12,25 @@ internal enum BuildMode
 
     /// <summary><c>docker build</c> with <c>DOCKER_BUILDKIT=1</c>: clients 18.09 to 22.x carry BuildKit themselves.</summary>
     ClassicBuildKit,
+
+    /// <summary><c>podman build</c> (Buildah): secret mounts without BuildKit, no daemon.</summary>
+    Podman,
 }
 
 /// <summary>What <c>docker version</c> and <c>docker buildx version</c> told about a client.</summary>
 internal sealed record DockerClientInfo(string ClientVersion, string? ServerVersion, bool HasBuildx)
 {
+    /// <summary>The client is Podman (podman itself, or docker as its alias).</summary>
+    public bool IsPodman { get; init; }
+
     /// <summary>Picks the build mode, or throws the coded error for a client that cannot build with secrets.</summary>
     public BuildMode ChooseMode(string cli)
     {
+        if (IsPodman)
+        {
+            return BuildMode.Podman;
+        }
+
         if (HasBuildx)
         {
             return BuildMode.Buildx;

@@ -21,7 +21,12 @@ internal static class DockerBuildArguments
             args.Add("build");
         }
 
-        args.Add("--progress=plain");
+        if (mode != BuildMode.Podman)
+        {
+            // Podman (Buildah) prints plain steps and has no --progress.
+            args.Add("--progress=plain");
+        }
+
         args.Add("--file");
         args.Add(request.Dockerfile);
 

@@ -70,6 +70,14 @@ internal sealed class DockerClient
     /// <summary>Asks the client for its version, the engine's version and whether buildx is there.</summary>
     public async Task<DockerClientInfo> InspectAsync(CancellationToken cancellationToken)
     {
+        // Podman answers 'podman version X', also through a docker alias (podman-docker); it needs no daemon.
+        var identity = await RunProbeAsync(["--version"], cancellationToken);
+        if (identity.ExitCode == 0 && identity.StandardOutput.TrimStart().StartsWith("podman", StringComparison.OrdinalIgnoreCase))
+        {
+            var podmanVersion = identity.StandardOutput.Trim().Split(' ').Last();
+            return new DockerClientInfo(podmanVersion, podmanVersion, HasBuildx: false) { IsPodman = true };
+        }
+
         var version = await RunProbeAsync(
             ["version", "--format", "{{.Client.Version}}|{{if .Server}}{{.Server.Version}}{{end}}"], cancellationToken);
         var fields = version.StandardOutput.Trim().Split('|');
@@ -205,11 +213,14 @@ internal sealed class DockerClient
         return digest;
     }
 
-    /// <summary>Removes tags (<c>docker image rm --no-prune</c>); the image itself goes with its last tag.</summary>
-    public async Task RemoveTagsAsync(IReadOnlyList<string> references, CancellationToken cancellationToken)
+    /// <summary>Removes tags (<c>docker image rm --no-prune</c>, <c>podman untag</c>); the image itself goes with its last tag.</summary>
+    public async Task RemoveTagsAsync(string imageId, IReadOnlyList<string> references, BuildMode mode, CancellationToken cancellationToken)
     {
+        var arguments = mode == BuildMode.Podman
+            ? new[] { "untag", imageId }.Concat(references)
+            : new[] { "image", "rm", "--no-prune" }.Concat(references);
         var command = Cli.Wrap(Executable)
-            .WithArguments(new[] { "image", "rm", "--no-prune" }.Concat(references))
+            .WithArguments(arguments)
             .WithValidation(CommandResultValidation.None);
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         if (result.ExitCode != 0)

@@ -56,7 +56,7 @@ internal sealed class ImageScanner
 
             var name = tar.Name;
             var isBlob = name.StartsWith("blobs/sha256/", StringComparison.Ordinal);
-            if (!isBlob && !name.EndsWith("/layer.tar", StringComparison.Ordinal) && !name.EndsWith("layer.tar", StringComparison.Ordinal))
+            if (!isBlob && !name.EndsWith(".tar", StringComparison.Ordinal))
             {
                 if (name.EndsWith(".json", StringComparison.Ordinal) && tar.Size <= MetadataLimit)
                 {
@@ -66,9 +66,9 @@ internal sealed class ImageScanner
                 continue;
             }
 
-            if (isBlob && _baseLayers.Contains("sha256:" + name.Substring("blobs/sha256/".Length)))
+            if (NamedDiffId(name) is { } namedDiffId && _baseLayers.Contains(namedDiffId))
             {
-                // An uncompressed OCI layer is named by its diff id: a base layer is skipped unread.
+                // An uncompressed OCI blob, or a Podman '<diff id>.tar', is named by its diff id: a base layer is skipped unread.
                 skipped++;
                 continue;
             }
@@ -249,6 +249,15 @@ internal sealed class ImageScanner
         }
 
         return map;
+    }
+
+    /// <summary>The diff id an entry's name gives ('blobs/sha256/&lt;hex&gt;' or '&lt;hex&gt;.tar'), if any.</summary>
+    private static string? NamedDiffId(string name)
+    {
+        var hex = name.StartsWith("blobs/sha256/", StringComparison.Ordinal)
+            ? name.Substring("blobs/sha256/".Length)
+            : name.EndsWith(".tar", StringComparison.Ordinal) && name.IndexOf('/') < 0 ? name.Substring(0, name.Length - 4) : null;
+        return hex is { Length: 64 } ? "sha256:" + hex : null;
     }
 
     private static string BlobName(string digest) => "blobs/" + digest.Replace(':', '/');

@@ -183,12 +183,23 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             "BuildSecrets: building image '{0}' from '{1}' with {2} (client {3}, engine {4}).",
             request.Repository,
             request.Dockerfile,
-            mode == BuildMode.Buildx ? "docker buildx build" : "docker build (DOCKER_BUILDKIT=1)",
+            mode switch { BuildMode.Buildx => "docker buildx build", BuildMode.Podman => "podman build", _ => "docker build (DOCKER_BUILDKIT=1)" },
             info.ClientVersion,
             info.ServerVersion);
 
+        // Podman reads secrets from files only: values go to 0600 files in a 0700 folder, removed at the end whatever happens.
+        using var secretFiles = mode == BuildMode.Podman && request.Secrets.Any(s => s.Kind != SecretSourceKind.File) ? SecretFiles.Create() : null;
+        var buildRequest = secretFiles is null
+            ? request
+            : request with
+            {
+                Secrets = request.Secrets.Select(s => s.Kind == SecretSourceKind.File
+                    ? s
+                    : s with { Source = secretFiles.Write(s.Id, values.First(v => v.Id == s.Id).Value), EnvironmentVariable = null, Value = null, UserSecret = null }).ToArray(),
+            };
+
         // The arguments name secrets by id, file path and variable name only: they are safe to log.
-        var arguments = DockerBuildArguments.Create(request, mode);
+        var arguments = DockerBuildArguments.Create(buildRequest, mode);
         Log.LogMessage(MessageImportance.Normal, "BuildSecrets: {0} {1}", client.Executable, string.Join(" ", arguments.Select(QuoteForDisplay)));
 
         var redactor = new SecretRedactor();
@@ -230,7 +241,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         leaks.AddRange(await ScanAsync(client, request, dockerfile, values, outcome.ImageId, redactor));
         if (leaks.Count > 0)
         {
-            await RejectImageAsync(client, request, leaks);
+            await RejectImageAsync(client, request, outcome.ImageId, mode, leaks);
             return;
         }
 
@@ -464,9 +475,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     }
 
     /// <summary>Removes the tags of an image found leaking, then reports why.</summary>
-    private async AsyncTask RejectImageAsync(DockerClient client, BuildRequest request, IReadOnlyList<Diagnostic> leaks)
+    private async AsyncTask RejectImageAsync(DockerClient client, BuildRequest request, string imageId, BuildMode mode, IReadOnlyList<Diagnostic> leaks)
     {
-        await client.RemoveTagsAsync(request.Tags.Select(tag => $"{request.Repository}:{tag}").ToArray(), _graceful.Token);
+        await client.RemoveTagsAsync(imageId, request.References.ToArray(), mode, _graceful.Token);
         foreach (var leak in leaks)
         {
             Report(leak);

@@ -18,6 +18,9 @@ internal sealed class ImageArchiveBuilder
 
     public bool Gzip { get; init; }
 
+    /// <summary>Podman's docker-archive: layers as top-level '&lt;diff id&gt;.tar' files, the v1 folders linking to them.</summary>
+    public bool Podman { get; init; }
+
     /// <summary>Adds a layer made by <paramref name="step"/> holding the given files (path, content).</summary>
     public ImageArchiveBuilder Layer(string step, params (string Path, byte[] Content)[] files)
     {
@@ -106,6 +109,15 @@ internal sealed class ImageArchiveBuilder
                 for (var i = 0; i < blobs.Length; i++)
                 {
                     var id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("v1-" + i)));
+                    if (Podman)
+                    {
+                        var diffId = DiffId(i).Substring("sha256:".Length);
+                        Write(writer, $"{diffId}.tar", blobs[i]);
+                        writer.WriteEntry(new UstarTarEntry(TarEntryType.SymbolicLink, $"{id}/layer.tar") { LinkName = $"../{diffId}.tar" });
+                        names.Add($"{diffId}.tar");
+                        continue;
+                    }
+
                     Write(writer, $"{id}/VERSION", Encoding.UTF8.GetBytes("1.0"));
                     Write(writer, $"{id}/json", Encoding.UTF8.GetBytes("{\"id\":\"" + id + "\"}"));
                     Write(writer, $"{id}/layer.tar", blobs[i]);

@@ -58,6 +58,20 @@ public sealed class ImageScannerTests
     }
 
     [TestMethod]
+    public void Podmans_archive_is_scanned_and_its_base_layers_skipped_unread()
+    {
+        var builder = new ImageArchiveBuilder { Podman = true }
+            .Layer("base", "root/.netrc", Netrc)
+            .Layer("RUN cp /run/secrets/netrc /app/netrc", "app/netrc", Netrc);
+
+        var result = Scan(builder.Build(), builder.DiffId(0));
+
+        Assert.AreEqual("/app/netrc", result.Leaks.Single().Location);
+        Assert.AreEqual(1, result.LayersScanned);
+        Assert.AreEqual(1, result.LayersSkipped);
+    }
+
+    [TestMethod]
     public void Only_the_password_inside_a_bigger_file_is_enough()
     {
         var archive = new ImageArchiveBuilder().Layer("RUN build", "app/appsettings.json", $"{{\"Feed\":{{\"Password\":\"{Password}\"}}}}").Build();
