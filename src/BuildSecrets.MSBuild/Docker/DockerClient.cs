@@ -20,6 +20,9 @@ internal sealed class DockerClient
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The client used when DockerCli is not set.</summary>
+    public const string DefaultCli = "docker";
+
     public DockerClient(string displayName, string executable)
     {
         DisplayName = displayName;
@@ -35,8 +38,19 @@ internal sealed class DockerClient
     /// <summary>Finds the client: a path is taken as is, a bare name is looked up on PATH.</summary>
     public static DockerClient Locate(string cli, string? pathVariable)
     {
-        var found = ResolveExecutable(cli, pathVariable, RuntimeInformation.IsOSPlatform(OSPlatform.Windows));
-        return found is null ? throw new BuildSecretsException(Messages.CliNotFound(cli)) : new DockerClient(cli, found);
+        var windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        if (ResolveExecutable(cli, pathVariable, windows) is { } found)
+        {
+            return new DockerClient(cli, found);
+        }
+
+        // As the .NET SDK's container support does: docker first, Podman when there is no docker.
+        if (cli == DefaultCli && ResolveExecutable("podman", pathVariable, windows) is { } podman)
+        {
+            return new DockerClient("podman", podman);
+        }
+
+        throw new BuildSecretsException(Messages.CliNotFound(cli));
     }
 
     internal static string? ResolveExecutable(string cli, string? pathVariable, bool windows)

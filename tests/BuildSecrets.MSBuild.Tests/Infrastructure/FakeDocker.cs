@@ -43,6 +43,7 @@ internal sealed class FakeDocker : IDisposable
         bool buildx = false,
         string build = SuccessfulBuild,
         byte[]? savedImage = null,
+        bool podman = false,
         string push = "echo \"The push refers to repository [$2]\"; echo \"${2##*:}: digest: sha256:feedface00000000000000000000000000000000000000000000000000000000 size: 528\"")
     {
         var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
@@ -63,6 +64,7 @@ internal sealed class FakeDocker : IDisposable
               previous="$arg"
             done
             case "$1 $2" in
+              "--version "*) {{(podman ? "echo 'podman version 4.3.1'" : "echo 'Docker version 20.10.24+dfsg1, build 297e128'")}} ;;
               "version "*) {{version}} ;;
               "buildx version") {{buildxVersion}} ;;
               "build "*|"buildx build")

@@ -83,6 +83,34 @@ public sealed class BuildDockerImageTaskTests
     }
 
     [TestMethod]
+    public void A_client_that_says_it_is_podman_builds_with_podman_build_and_secret_files_removed_after()
+    {
+        var listing = Path.Combine(_harness.ProjectDirectory, "secret-files.txt");
+        using var docker = FakeDocker.Create(build: $$"""
+            for arg in "$@"; do case "$arg" in id=*src=*) src="${arg#*src=}"; ls -ld "$(dirname "$src")" "$src" > '{{listing}}'; cat "$src" >> '{{listing}}';; esac; done
+            echo 'STEP 1/2: FROM base' >&2
+            printf '%s' "$FAKE_IMAGE_ID" > "$iidfile"
+            """, podman: true);
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+        _harness.Environment["TOKEN"] = Canary;
+
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+
+        var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
+        Assert.IsFalse(build.Contains("--progress", StringComparison.Ordinal), build);
+        StringAssert.Contains(build, "--secret id=token,src=");
+        Assert.IsFalse(build.Contains(Canary, StringComparison.Ordinal), build);
+        var seen = File.ReadAllLines(listing);
+        StringAssert.StartsWith(seen[0], "drwx------");
+        StringAssert.StartsWith(seen[1], "-rw-------");
+        Assert.AreEqual(Canary, seen[2]);
+        var folder = build.Split(' ').Single(a => a.StartsWith("id=token,src=", StringComparison.Ordinal)).Substring("id=token,src=".Length);
+        Assert.IsFalse(Directory.Exists(Path.GetDirectoryName(folder)), "the secret files' folder is still there");
+        StringAssert.Contains(_harness.Engine.Log, "with podman build");
+    }
+
+    [TestMethod]
     public void A_docker_client_that_is_not_there_is_BSEC2001()
     {
         _harness.Task.DockerCli = "docker-that-does-not-exist";

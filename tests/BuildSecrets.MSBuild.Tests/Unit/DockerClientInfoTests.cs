@@ -67,6 +67,26 @@ public sealed class DockerClientInfoTests
     }
 
     [TestMethod]
+    public void Without_docker_the_default_client_is_podman_and_a_named_client_is_not_replaced()
+    {
+        var folder = Infrastructure.Repository.NewTempFolder("path");
+        try
+        {
+            var podman = Path.Combine(folder, "podman");
+            File.WriteAllText(podman, string.Empty);
+            var client = DockerClient.Locate("docker", folder);
+            Assert.AreEqual(podman, client.Executable);
+            Assert.AreEqual("podman", client.DisplayName);
+            var error = Assert.ThrowsExactly<BuildSecretsException>(() => DockerClient.Locate("nerdctl", folder));
+            Assert.AreEqual("BSEC2001", error.Diagnostic.Code);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void On_Windows_a_bare_name_also_finds_name_exe()
     {
         var folder = Infrastructure.Repository.NewTempFolder("path");
