@@ -185,6 +185,10 @@ internal static class Messages
         "BSEC4009",
         $"The Dockerfile '{dockerfile}' cannot be checked: {problem} (line {line}). Fix the Dockerfile.");
 
+    public static Diagnostic BuildCheck(string rule, string description, string dockerfile, int? line) => Warning(
+        "BSEC4010",
+        $"Build check {rule}: {description} ({dockerfile}{(line is null ? string.Empty : $", line {line}")}). See https://docs.docker.com/go/dockerfile/rule/ for the rule; set DockerBuildChecks=false to skip the checks.");
+
     // 5xxx: leaks found in the build's output and in the built image.
     public static Diagnostic SecretInLayer(string id, string path, string? step) => Error(
         "BSEC5001",

@@ -20,6 +20,9 @@ internal enum BuildMode
 /// <summary>What <c>docker version</c> and <c>docker buildx version</c> told about a client.</summary>
 internal sealed record DockerClientInfo(string ClientVersion, string? ServerVersion, bool HasBuildx)
 {
+    /// <summary>What 'docker buildx version' printed, when buildx is there.</summary>
+    public string? BuildxVersion { get; init; }
+
     /// <summary>The client is Podman (podman itself, or docker as its alias).</summary>
     public bool IsPodman { get; init; }
 

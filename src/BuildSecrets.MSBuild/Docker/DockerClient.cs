@@ -111,7 +111,10 @@ internal sealed class DockerClient
         }
 
         var buildx = await RunProbeAsync(["buildx", "version"], cancellationToken);
-        return new DockerClientInfo(clientVersion, serverVersion, buildx.ExitCode == 0);
+        return new DockerClientInfo(clientVersion, serverVersion, buildx.ExitCode == 0)
+        {
+            BuildxVersion = buildx.ExitCode == 0 ? buildx.StandardOutput.Trim() : null,
+        };
     }
 
     /// <summary>Runs the build, handing every output line to <paramref name="onLine"/> as it arrives.</summary>
@@ -192,6 +195,26 @@ internal sealed class DockerClient
         return result.ExitCode != 0
             ? null
             : result.StandardOutput.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+    }
+
+    /// <summary>Runs BuildKit's build checks (<c>buildx build --check</c>) and returns their findings.</summary>
+    public async Task<IReadOnlyList<BuildCheckFinding>> CheckAsync(IReadOnlyList<string> buildArguments, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        var target = PipeTarget.ToDelegate(line =>
+        {
+            lock (lines)
+            {
+                lines.Add(line);
+            }
+        });
+        var command = Cli.Wrap(Executable)
+            .WithArguments(BuildChecks.Arguments(buildArguments))
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(target)
+            .WithStandardErrorPipe(target);
+        await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
+        return BuildChecks.Parse(lines);
     }
 
     /// <summary>Pushes one reference; returns the digest the registry reported, when it did.</summary>

@@ -87,6 +87,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     [Output]
     public string? ImageDigest { get; private set; }
 
+    /// <summary>Whether BuildKit's build checks run first where buildx has them (0.15 and later): DockerBuildChecks.</summary>
+    public bool RunBuildChecks { get; set; } = true;
+
     /// <summary>The project's UserSecretsId, for UserSecret secrets.</summary>
     public string? UserSecretsId { get; set; }
 
@@ -201,6 +204,14 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         // The arguments name secrets by id, file path and variable name only: they are safe to log.
         var arguments = DockerBuildArguments.Create(buildRequest, mode);
         Log.LogMessage(MessageImportance.Normal, "BuildSecrets: {0} {1}", client.Executable, string.Join(" ", arguments.Select(QuoteForDisplay)));
+
+        if (mode == BuildMode.Buildx && RunBuildChecks && BuildChecks.Supported(info.BuildxVersion))
+        {
+            foreach (var finding in await client.CheckAsync(arguments, _graceful.Token))
+            {
+                Report(Messages.BuildCheck(finding.Rule, finding.Description, request.Dockerfile, finding.Line));
+            }
+        }
 
         var redactor = new SecretRedactor();
         foreach (var (id, value) in values)

@@ -44,6 +44,7 @@ internal sealed class FakeDocker : IDisposable
         string build = SuccessfulBuild,
         byte[]? savedImage = null,
         bool podman = false,
+        string check = "",
         string push = "echo \"The push refers to repository [$2]\"; echo \"${2##*:}: digest: sha256:feedface00000000000000000000000000000000000000000000000000000000 size: 528\"")
     {
         var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
@@ -58,6 +59,10 @@ internal sealed class FakeDocker : IDisposable
             #!/bin/sh
             printf '%s\n' "$*" >> '{{fake.InvocationLog}}'
             FAKE_IMAGE_ID='{{ImageId}}'
+            case " $* " in *" --check "*)
+            {{check}}
+              exit 0 ;;
+            esac
             iidfile=''
             for arg in "$@"; do
               if [ "$previous" = "--iidfile" ]; then iidfile="$arg"; fi
