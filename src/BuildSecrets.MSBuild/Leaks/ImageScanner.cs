@@ -316,7 +316,7 @@ internal sealed class ImageScanner
     }
 
     /// <summary>The bytes already read from an entry, then the rest of it.</summary>
-    private sealed class PrefixedStream : Stream
+    private sealed class PrefixedStream : ForwardOnlyStream
     {
         private readonly byte[] _prefix;
         private readonly int _prefixLength;
@@ -330,16 +330,6 @@ internal sealed class ImageScanner
             _rest = rest;
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
         public override int Read(byte[] buffer, int offset, int count)
         {
             if (_position < _prefixLength)
@@ -352,20 +342,10 @@ internal sealed class ImageScanner
 
             return _rest.Read(buffer, offset, count);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Hashes every byte read through it.</summary>
-    private sealed class HashingStream : Stream
+    private sealed class HashingStream : ForwardOnlyStream
     {
         private readonly Stream _inner;
         private readonly HashAlgorithm _hash;
@@ -375,16 +355,6 @@ internal sealed class ImageScanner
             _inner = inner;
             _hash = hash;
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -407,6 +377,20 @@ internal sealed class ImageScanner
             _hash.TransformFinalBlock([], 0, 0);
             return _hash.Hash!;
         }
+    }
+
+    /// <summary>A stream read once from start to end: no seeking, no writing.</summary>
+    private abstract class ForwardOnlyStream : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override void Flush()
         {

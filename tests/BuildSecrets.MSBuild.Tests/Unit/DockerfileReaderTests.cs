@@ -117,84 +117,73 @@ public sealed class DockerfileReaderTests
 
 /// <summary>What the Dockerfile says of the declared secrets, through the task with a fake docker client.</summary>
 [TestClass]
-public sealed class DockerfileCheckTests
+public sealed class DockerfileCheckTests : TaskWithFakeDockerTests
 {
-    private TaskHarness _harness = null!;
-    private FakeDocker _docker = null!;
 
     [TestInitialize]
-    public void CreateHarness()
+    public void DeclareSecret()
     {
-        _harness = new TaskHarness();
-        _docker = FakeDocker.Create();
-        _harness.Task.DockerCli = _docker.Path;
-        _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", _harness.WriteFile("../netrc-" + Guid.NewGuid().ToString("N"), "machine h login u password 0123456789abcdef"))];
+        Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", Harness.WriteFile("../netrc-" + Guid.NewGuid().ToString("N"), "machine h login u password 0123456789abcdef"))];
     }
 
-    [TestCleanup]
-    public void DeleteHarness()
-    {
-        _docker.Dispose();
-        _harness.Dispose();
-    }
 
     [TestMethod]
-    public void A_required_mount_of_an_undeclared_secret_is_BSEC4005_before_docker_starts()
+    public void A_required_mount_of_an_undeclared_secret_is_BSEC4005_beforeDocker_starts()
     {
-        _harness.WriteFile("Dockerfile", "FROM scratch\nRUN --mount=type=secret,id=netrc true\nRUN --mount=type=secret,id=npmrc,required=true npm ci\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nRUN --mount=type=secret,id=netrc true\nRUN --mount=type=secret,id=npmrc,required=true npm ci\n");
 
-        Assert.IsFalse(_harness.Execute());
+        Assert.IsFalse(Harness.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC4005" }, _harness.ErrorCodes.ToArray());
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, "'npmrc'");
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, "(line 3)");
-        Assert.AreEqual(0, _docker.Invocations.Count);
+        CollectionAssert.AreEqual(new[] { "BSEC4005" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "'npmrc'");
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "(line 3)");
+        Assert.AreEqual(0, Docker.Invocations.Count);
     }
 
     [TestMethod]
     public void An_optional_mount_of_an_undeclared_secret_is_warning_BSEC4006()
     {
-        _harness.WriteFile("Dockerfile", "FROM scratch\nRUN --mount=type=secret,id=netrc --mount=type=secret,id=npmrc npm ci\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nRUN --mount=type=secret,id=netrc --mount=type=secret,id=npmrc npm ci\n");
 
-        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
-        Assert.AreEqual("BSEC4006", _harness.Engine.Warnings.Single().Code);
-        StringAssert.Contains(_harness.Engine.Warnings[0].Message, "'npmrc'");
+        Assert.AreEqual("BSEC4006", Harness.Engine.Warnings.Single().Code);
+        StringAssert.Contains(Harness.Engine.Warnings[0].Message, "'npmrc'");
     }
 
     [TestMethod]
     public void A_declared_secret_no_step_mounts_is_warning_BSEC4007()
     {
-        _harness.WriteFile("Dockerfile", "FROM scratch\nRUN true\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nRUN true\n");
 
-        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
-        Assert.AreEqual("BSEC4007", _harness.Engine.Warnings.Single().Code);
-        StringAssert.Contains(_harness.Engine.Warnings[0].Message, "DockerSecret 'netrc'");
+        Assert.AreEqual("BSEC4007", Harness.Engine.Warnings.Single().Code);
+        StringAssert.Contains(Harness.Engine.Warnings[0].Message, "DockerSecret 'netrc'");
     }
 
     [TestMethod]
     public void A_credential_like_ARG_is_warning_BSEC4008_advising_a_DockerSecret()
     {
-        _harness.WriteFile("Dockerfile", "FROM scratch\nARG NPM_TOKEN\nRUN --mount=type=secret,id=netrc true\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nARG NPM_TOKEN\nRUN --mount=type=secret,id=netrc true\n");
 
-        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
-        Assert.AreEqual("BSEC4008", _harness.Engine.Warnings.Single().Code);
-        StringAssert.Contains(_harness.Engine.Warnings[0].Message, "ARG 'NPM_TOKEN'");
-        StringAssert.Contains(_harness.Engine.Warnings[0].Message, "(line 2)");
-        StringAssert.Contains(_harness.Engine.Warnings[0].Message, "DockerSecret");
+        Assert.AreEqual("BSEC4008", Harness.Engine.Warnings.Single().Code);
+        StringAssert.Contains(Harness.Engine.Warnings[0].Message, "ARG 'NPM_TOKEN'");
+        StringAssert.Contains(Harness.Engine.Warnings[0].Message, "(line 2)");
+        StringAssert.Contains(Harness.Engine.Warnings[0].Message, "DockerSecret");
     }
 
     [TestMethod]
     public void A_Dockerfile_that_cannot_be_parsed_is_BSEC4009()
     {
-        _harness.WriteFile("Dockerfile", "FROM scratch\nRUN <<EOF\necho\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nRUN <<EOF\necho\n");
 
-        Assert.IsFalse(_harness.Execute());
+        Assert.IsFalse(Harness.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC4009" }, _harness.ErrorCodes.ToArray());
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, "(line 2)");
-        Assert.AreEqual(0, _docker.Invocations.Count);
+        CollectionAssert.AreEqual(new[] { "BSEC4009" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "(line 2)");
+        Assert.AreEqual(0, Docker.Invocations.Count);
     }
 }

@@ -5,25 +5,10 @@ namespace BuildSecrets.MSBuild.Tests.Unit;
 
 /// <summary>DockerSsh items through the task with a fake docker client.</summary>
 [TestClass]
-public sealed class SshTests
+public sealed class SshTests : TaskWithFakeDockerTests
 {
-    private TaskHarness _harness = null!;
-    private FakeDocker _docker = null!;
 
-    [TestInitialize]
-    public void CreateHarness()
-    {
-        _harness = new TaskHarness();
-        _docker = FakeDocker.Create();
-        _harness.Task.DockerCli = _docker.Path;
-    }
 
-    [TestCleanup]
-    public void DeleteHarness()
-    {
-        _docker.Dispose();
-        _harness.Dispose();
-    }
 
     private static TaskItem Ssh(string id, string? source = null)
     {
@@ -39,49 +24,49 @@ public sealed class SshTests
     [TestMethod]
     public void The_agent_and_a_key_file_are_forwarded_with_ssh()
     {
-        var socket = _harness.WriteFile("agent.sock", string.Empty);
-        var key = _harness.WriteFile("keys/deploy", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
-        _harness.Environment["SSH_AUTH_SOCK"] = socket;
-        _harness.Task.Ssh = [Ssh("default"), Ssh("deploy", "keys/deploy")];
+        var socket = Harness.WriteFile("agent.sock", string.Empty);
+        var key = Harness.WriteFile("keys/deploy", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+        Harness.Environment["SSH_AUTH_SOCK"] = socket;
+        Harness.Task.Ssh = [Ssh("default"), Ssh("deploy", "keys/deploy")];
 
-        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
-        StringAssert.Contains(_docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), $"--ssh default --ssh deploy={key}");
+        StringAssert.Contains(Docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), $"--ssh default --ssh deploy={key}");
     }
 
     [TestMethod]
     public void The_agent_without_SSH_AUTH_SOCK_is_BSEC1021()
     {
-        _harness.Task.Ssh = [Ssh("default")];
+        Harness.Task.Ssh = [Ssh("default")];
 
-        Assert.IsFalse(_harness.Execute());
+        Assert.IsFalse(Harness.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC1021" }, _harness.ErrorCodes.ToArray());
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, "SSH_AUTH_SOCK is not set");
-        Assert.AreEqual(0, _docker.Invocations.Count);
+        CollectionAssert.AreEqual(new[] { "BSEC1021" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "SSH_AUTH_SOCK is not set");
+        Assert.AreEqual(0, Docker.Invocations.Count);
     }
 
     [TestMethod]
     public void The_agent_whose_socket_is_gone_is_BSEC1021_naming_it()
     {
-        _harness.Environment["SSH_AUTH_SOCK"] = "/tmp/no-such-agent.sock";
-        _harness.Task.Ssh = [Ssh("default")];
+        Harness.Environment["SSH_AUTH_SOCK"] = "/tmp/no-such-agent.sock";
+        Harness.Task.Ssh = [Ssh("default")];
 
-        Assert.IsFalse(_harness.Execute());
+        Assert.IsFalse(Harness.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC1021" }, _harness.ErrorCodes.ToArray());
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, "'/tmp/no-such-agent.sock'");
+        CollectionAssert.AreEqual(new[] { "BSEC1021" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "'/tmp/no-such-agent.sock'");
     }
 
     [TestMethod]
     public void A_missing_key_file_is_BSEC1022_naming_it()
     {
-        _harness.Task.Ssh = [Ssh("deploy", "keys/missing")];
+        Harness.Task.Ssh = [Ssh("deploy", "keys/missing")];
 
-        Assert.IsFalse(_harness.Execute());
+        Assert.IsFalse(Harness.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC1022" }, _harness.ErrorCodes.ToArray());
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, Path.Combine(_harness.ProjectDirectory, "keys", "missing"));
+        CollectionAssert.AreEqual(new[] { "BSEC1022" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, Path.Combine(Harness.ProjectDirectory, "keys", "missing"));
     }
 
     [TestMethod]
@@ -89,12 +74,12 @@ public sealed class SshTests
     [DataRow("dup")]
     public void An_invalid_or_repeated_id_is_BSEC1023(string id)
     {
-        var key = _harness.WriteFile("keys/k", "key");
-        _harness.Task.Ssh = id == "dup" ? [Ssh("dup", key), Ssh("dup", key)] : [Ssh(id, key)];
+        var key = Harness.WriteFile("keys/k", "key");
+        Harness.Task.Ssh = id == "dup" ? [Ssh("dup", key), Ssh("dup", key)] : [Ssh(id, key)];
 
-        Assert.IsFalse(_harness.Execute());
+        Assert.IsFalse(Harness.Execute());
 
-        CollectionAssert.AreEqual(new[] { "BSEC1023" }, _harness.ErrorCodes.ToArray());
-        StringAssert.Contains(_harness.Engine.Errors[0].Message, $"'{id}'");
+        CollectionAssert.AreEqual(new[] { "BSEC1023" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, $"'{id}'");
     }
 }
