@@ -54,4 +54,44 @@ public sealed class RegistryTests
             await DockerEngine.RemoveImageAsync($"{registry.Address}/{_repository}");
         }
     }
+
+    [TestMethod]
+    public async Task Another_machine_reuses_the_pushed_layers_through_DockerBuildCacheFrom()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        using var server = new BasicAuthServer("admin", _password);
+        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, $"""
+              <ItemGroup>
+                <DockerSecret Include="netrc" Source="../netrc" />
+                <DockerBuildArg Include="MESSAGE_URL" Value="{server.Url}" />
+                <DockerBuildArg Include="BUILDKIT_INLINE_CACHE" Value="1" />
+              </ItemGroup>
+            """, TutorialTests.Dockerfile);
+        consumer.WriteOutsideFile("netrc", $"machine 127.0.0.1 login admin password {_password}\n");
+        var reference = $"{registry.Address}/{_repository}:latest";
+        string[] properties = [$"DockerCli={DockerEngine.Cli}", "DockerBuildNetwork=host", $"ContainerRepository={_repository}", $"ContainerRegistry={registry.Address}"];
+
+        try
+        {
+            var first = await consumer.PublishAsync(null, properties);
+            Assert.AreEqual(0, first.ExitCode, first.ToString());
+            Assert.AreEqual(1, server.AuthorizedRequests);
+
+            // A machine that has neither the image nor any build cache.
+            await DockerEngine.RemoveImageAsync(reference);
+            Assert.AreEqual(0, (await DockerEngine.RunAsync("builder", "prune", "--all", "--force")).ExitCode);
+
+            var second = await consumer.PublishAsync(null, [.. properties, $"DockerBuildCacheFrom={reference}"]);
+
+            Assert.AreEqual(0, second.ExitCode, second.ToString());
+            StringAssert.Contains(second.Output, $"--cache-from {reference}");
+            Assert.AreEqual(1, server.AuthorizedRequests, "the download step ran again instead of coming from the registry's cache");
+            var run = await DockerEngine.RunAsync("run", "--rm", "--network", "none", reference);
+            Assert.AreEqual("Hello, Admin", run.Output.Trim(), run.ToString());
+        }
+        finally
+        {
+            await DockerEngine.RemoveImageAsync(reference);
+        }
+    }
 }
