@@ -73,13 +73,15 @@ internal static class SecretValues
     /// The parts of a secret to search for. When the value has recognizable credentials in it (a netrc
     /// password, a ClearTextPassword, the value of a KEY=VALUE line whose key names a password, token,
     /// secret or auth), those alone: the rest of such a file (machine names, user names) is not secret
-    /// and would match innocent files. Otherwise the whole value and its longest line. A part that
+    /// and would match innocent files. Otherwise (or when those are too weak to search for) the whole
+    /// value and its longest line. A part that
     /// contains another part is dropped: wherever it is, the shorter one is too.
     /// </summary>
     public static IReadOnlyList<(string Form, string Value)> SearchParts(string secret)
     {
         var parts = Parts(secret).ToArray();
-        var credentials = parts.Where(p => IsCredential(secret, p.Form, p.Value)).ToArray();
+        // Credentials too weak to search for leave the whole value to search: a copy of the file is still found.
+        var credentials = parts.Where(p => IsCredential(secret, p.Form, p.Value) && IsSearchable(p.Value)).ToArray();
         var chosen = credentials.Length > 0
             ? credentials
             : parts.Where(p => p.Form == "whole value").Concat(parts.Where(p => p.Form == "line").OrderByDescending(p => p.Value.Length).Take(1)).ToArray();

@@ -162,6 +162,18 @@ public sealed class ImageScannerTests
     }
 
     [TestMethod]
+    public void A_netrc_whose_password_is_too_common_is_still_found_when_copied_whole()
+    {
+        var weak = "machine 127.0.0.1\nlogin admin\npassword password\n";
+        var archive = new ImageArchiveBuilder().Layer("COPY netrc /root/.netrc", "root/.netrc", weak).Build();
+
+        var result = new ImageScanner(SecretValues.Needles("netrc", weak), new HashSet<string>()).Scan(new MemoryStream(archive), CancellationToken.None);
+
+        Assert.AreEqual("/root/.netrc", result.Leaks.Single().Location);
+        Assert.IsNotNull(SecretValues.WhyNotVerifiable(weak), "the weak password itself still cannot be verified");
+    }
+
+    [TestMethod]
     public void NuGet_ClearTextPassword_and_npmrc_authToken_values_are_searched()
     {
         var parts = SecretValues.Parts("<add key=\"Username\" value=\"me\" />\n<add key=\"ClearTextPassword\" value=\"nuget-pw-0123456\" />\n//registry.example.com/:_authToken=npm-token-abcdef\n")
