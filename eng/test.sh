@@ -9,10 +9,11 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # The push tests serve a registry on 127.0.0.1 with Debian's docker-registry; the Podman tests
-# build with Debian's podman.
+# build with Debian's podman; the SSH tests run a throw-away ssh-agent.
 missing=()
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 [ -x /usr/bin/podman ] || missing+=(podman)
+command -v ssh-agent > /dev/null 2>&1 || missing+=(openssh-client)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (apt-get)" >&2
   apt-get update -qq >&2

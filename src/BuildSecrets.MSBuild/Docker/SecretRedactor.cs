@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BuildSecrets.MSBuild.Leaks;
 
 namespace BuildSecrets.MSBuild.Docker;
 
@@ -19,10 +20,10 @@ internal sealed class SecretRedactor
 
     public bool IsEmpty => _values.Count == 0;
 
-    /// <summary>Adds a secret's whole value and the meaningful values inside it (lines, netrc passwords, KEY=VALUE values).</summary>
+    /// <summary>Adds a secret's whole value and the meaningful values inside it (see <see cref="SecretValues.Parts"/>).</summary>
     public void Add(string id, string secret)
     {
-        foreach (var candidate in Candidates(secret))
+        foreach (var candidate in SecretValues.Parts(secret).Select(p => p.Value))
         {
             if (candidate.Length >= MinimumLength && !_values.Any(v => v.Value == candidate))
             {
@@ -55,35 +56,5 @@ internal sealed class SecretRedactor
 
         secretIds = (IReadOnlyList<string>?)found ?? Array.Empty<string>();
         return line;
-    }
-
-    internal static IEnumerable<string> Candidates(string secret)
-    {
-        yield return secret.Trim();
-        foreach (var rawLine in secret.Split('\n'))
-        {
-            var line = rawLine.Trim();
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            yield return line;
-
-            var equals = line.IndexOf('=');
-            if (equals > 0 && equals < line.Length - 1)
-            {
-                yield return line.Substring(equals + 1).Trim().Trim('"', '\'');
-            }
-
-            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            for (var i = 0; i + 1 < words.Length; i++)
-            {
-                if (words[i] is "password" or "passwd" or "account")
-                {
-                    yield return words[i + 1];
-                }
-            }
-        }
     }
 }
