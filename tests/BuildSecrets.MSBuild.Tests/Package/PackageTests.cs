@@ -55,6 +55,49 @@ public sealed class PackageTests
     }
 
     [TestMethod]
+    [DataRow("net472")]
+    [DataRow("net8.0")]
+    public async Task Every_assembly_the_task_needs_is_shipped_beside_it_or_provided_by_the_runtime_or_MSBuild(string framework)
+    {
+        using var package = ZipFile.OpenRead(await PackageFeed.PackageFileAsync());
+        var folder = $"tasks/{framework}/";
+        var shipped = package.Entries.Where(e => e.FullName.StartsWith(folder, StringComparison.Ordinal)).ToArray();
+        var names = shipped.Select(e => Path.GetFileNameWithoutExtension(e.Name)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.IsTrue(names.Contains("BuildSecrets.MSBuild") && names.Contains("CliWrap"), string.Join(", ", names));
+        var missing = new List<string>();
+        var references = 0;
+        foreach (var entry in shipped)
+        {
+            using var stream = new MemoryStream();
+            using (var data = entry.Open())
+            {
+                data.CopyTo(stream);
+            }
+
+            stream.Position = 0;
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            foreach (var handle in metadata.AssemblyReferences)
+            {
+                var name = metadata.GetString(metadata.GetAssemblyReference(handle).Name);
+                references++;
+                var provided = names.Contains(name)
+                    || name.StartsWith("Microsoft.Build", StringComparison.Ordinal)
+                    || name is "mscorlib" or "netstandard" or "System" or "System.Core" or "System.Runtime" or "System.Management" or "Microsoft.Win32.Primitives"
+                    || (framework == "net8.0" && (name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.Win32.", StringComparison.Ordinal)))
+                    || (framework == "net472" && name is "System.Xml" or "System.Numerics" or "System.Runtime.InteropServices.RuntimeInformation" or "System.ComponentModel.Composition");
+                if (!provided)
+                {
+                    missing.Add($"{entry.Name} -> {name}");
+                }
+            }
+        }
+
+        Assert.IsTrue(references > 10, $"only {references} references read");
+        CollectionAssert.AreEqual(Array.Empty<string>(), missing.ToArray(), string.Join(Environment.NewLine, missing));
+    }
+
+    [TestMethod]
     public async Task A_project_without_a_Dockerfile_or_secrets_publishes_without_starting_docker()
     {
         using var docker = FakeDocker.Create();
