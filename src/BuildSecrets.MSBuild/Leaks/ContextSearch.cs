@@ -50,8 +50,12 @@ internal static class ContextSearch
         return found;
     }
 
+    /// <summary>Where <paramref name="needle"/> first occurs in the first <paramref name="length"/> bytes, or -1.</summary>
     internal static int IndexOf(byte[] haystack, int length, byte[] needle)
     {
+#if NET
+        return haystack.AsSpan(0, length).IndexOf(needle);
+#else
         if (needle.Length == 0)
         {
             return 0;
@@ -87,5 +91,6 @@ internal static class ContextSearch
         }
 
         return -1;
+#endif
     }
 }

@@ -131,7 +131,7 @@ internal sealed class ImageScanner
             var pathBytes = Encoding.UTF8.GetBytes(tar.Name);
             foreach (var needle in _needles)
             {
-                if (IndexOf(pathBytes, pathBytes.Length, needle.Bytes) >= 0)
+                if (ContextSearch.IndexOf(pathBytes, pathBytes.Length, needle.Bytes) >= 0)
                 {
                     Add(findings, new LeakFinding(needle.SecretId, "layer", path + " (its name)", null, needle.Form));
                 }
@@ -150,7 +150,7 @@ internal sealed class ImageScanner
                 bytes += read;
                 foreach (var needle in _needles)
                 {
-                    if (IndexOf(buffer, length, needle.Bytes) >= 0)
+                    if (ContextSearch.IndexOf(buffer, length, needle.Bytes) >= 0)
                     {
                         Add(findings, new LeakFinding(needle.SecretId, "layer", path, null, needle.Form));
                     }
@@ -203,7 +203,7 @@ internal sealed class ImageScanner
             var valueBytes = Encoding.UTF8.GetBytes(value);
             foreach (var needle in _needles)
             {
-                if (IndexOf(valueBytes, valueBytes.Length, needle.Bytes) >= 0 && found.Add((needle.SecretId, location)))
+                if (ContextSearch.IndexOf(valueBytes, valueBytes.Length, needle.Bytes) >= 0 && found.Add((needle.SecretId, location)))
                 {
                     yield return new LeakFinding(needle.SecretId, where, location, step, needle.Form);
                 }
@@ -293,15 +293,6 @@ internal sealed class ImageScanner
         }
 
         return false;
-    }
-
-    internal static int IndexOf(byte[] haystack, int length, byte[] needle)
-    {
-#if NET
-        return haystack.AsSpan(0, length).IndexOf(needle);
-#else
-        return ContextSearch.IndexOf(haystack, length, needle);
-#endif
     }
 
     private static string Hex(byte[] hash)
