@@ -140,9 +140,7 @@ internal sealed class DockerClient
             File.Delete(imageIdFile);
         }
 
-        var command = Cli.Wrap(Executable)
-            .WithArguments(arguments)
-            .WithValidation(CommandResultValidation.None)
+        var command = Wrap(arguments)
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
         // Values reach the client through its own environment only, never its command line.
@@ -173,9 +171,7 @@ internal sealed class DockerClient
     public async Task SaveAsync(string image, Func<Stream, CancellationToken, Task> consume, CancellationToken cancellationToken)
     {
         var errors = new System.Text.StringBuilder();
-        var command = Cli.Wrap(Executable)
-            .WithArguments(new[] { "save", image })
-            .WithValidation(CommandResultValidation.None)
+        var command = Wrap(new[] { "save", image })
             .WithStandardOutputPipe(PipeTarget.Create(consume))
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors));
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
@@ -188,9 +184,7 @@ internal sealed class DockerClient
     /// <summary>The diff ids of an image's layers (<c>RootFS.Layers</c>), or null when the engine does not have the image.</summary>
     public async Task<IReadOnlyList<string>?> LayerDiffIdsAsync(string image, CancellationToken cancellationToken)
     {
-        var command = Cli.Wrap(Executable)
-            .WithArguments(new[] { "image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}", image })
-            .WithValidation(CommandResultValidation.None);
+        var command = Wrap(new[] { "image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}", image });
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         return result.ExitCode != 0
             ? null
@@ -208,9 +202,7 @@ internal sealed class DockerClient
                 lines.Add(line);
             }
         });
-        var command = Cli.Wrap(Executable)
-            .WithArguments(BuildChecks.Arguments(buildArguments))
-            .WithValidation(CommandResultValidation.None)
+        var command = Wrap(BuildChecks.Arguments(buildArguments))
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
         await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
@@ -236,9 +228,7 @@ internal sealed class DockerClient
 
             onLine(line);
         });
-        var command = Cli.Wrap(Executable)
-            .WithArguments(new[] { "push", reference })
-            .WithValidation(CommandResultValidation.None)
+        var command = Wrap(new[] { "push", reference })
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
@@ -253,16 +243,14 @@ internal sealed class DockerClient
     /// <summary>Removes tags (<c>docker image rm --no-prune</c>, <c>podman untag</c>); the image itself goes with its last tag.</summary>
     public async Task RemoveTagsAsync(string imageId, IReadOnlyList<string> references, BuildMode mode, CancellationToken cancellationToken)
     {
-        var arguments = mode == BuildMode.Podman
+        var arguments = (mode == BuildMode.Podman
             ? new[] { "untag", imageId }.Concat(references)
-            : new[] { "image", "rm", "--no-prune" }.Concat(references);
-        var command = Cli.Wrap(Executable)
-            .WithArguments(arguments)
-            .WithValidation(CommandResultValidation.None);
+            : new[] { "image", "rm", "--no-prune" }.Concat(references)).ToArray();
+        var command = Wrap(arguments);
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         if (result.ExitCode != 0)
         {
-            throw new BuildSecretsException(Messages.CliFailed(DisplayName, "image rm " + string.Join(" ", references), result.ExitCode, FirstLines(result.StandardError)));
+            throw new BuildSecretsException(Messages.CliFailed(DisplayName, string.Join(" ", arguments), result.ExitCode, FirstLines(result.StandardError)));
         }
     }
 
@@ -270,7 +258,7 @@ internal sealed class DockerClient
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
-        var command = Cli.Wrap(Executable).WithArguments(arguments).WithValidation(CommandResultValidation.None);
+        var command = Wrap(arguments);
         try
         {
             return await StartAsync(command, () => command.ExecuteBufferedAsync(timeout.Token));
@@ -281,6 +269,10 @@ internal sealed class DockerClient
                 DisplayName, $"'{DisplayName} {string.Join(" ", arguments)}' did not answer within {ProbeTimeout.TotalSeconds:0} seconds."));
         }
     }
+
+    /// <summary>A command of this client; its exit code is the caller's to judge.</summary>
+    private Command Wrap(IEnumerable<string> arguments) =>
+        Cli.Wrap(Executable).WithArguments(arguments).WithValidation(CommandResultValidation.None);
 
     private async Task<T> StartAsync<T>(Command command, Func<CommandTask<T>> execute)
     {

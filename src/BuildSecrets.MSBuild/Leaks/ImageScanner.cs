@@ -44,7 +44,7 @@ internal sealed class ImageScanner
         var layers = new List<(string DiffId, List<LeakFinding> Findings)>();
         var skipped = 0;
         long bytes = 0;
-        var buffer = new byte[ChunkSize + Math.Max(_overlap, 0)];
+        var buffer = new byte[ChunkSize + _overlap];
 
         while (tar.MoveNext())
         {

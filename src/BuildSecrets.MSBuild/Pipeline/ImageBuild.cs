@@ -78,7 +78,7 @@ internal sealed class ImageBuild
         var values = ReadSecretValues(request.Secrets, validator);
         var dockerfile = ReadDockerfile(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
-        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Id, SecretValues.PlainStrings(v.Value))).ToArray(), ignore.IsExcluded)
+        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Key, SecretValues.PlainStrings(v.Value))).ToArray(), ignore.IsExcluded)
             .Concat(LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, request.Secrets))
             .ToArray();
         foreach (var problem in prechecks)
@@ -121,7 +121,7 @@ internal sealed class ImageBuild
             {
                 Secrets = request.Secrets.Select(s => s.Kind == SecretSourceKind.File
                     ? s
-                    : s with { Source = secretFiles.Write(s.Id, values.First(v => v.Id == s.Id).Value), EnvironmentVariable = null, Value = null, UserSecret = null }).ToArray(),
+                    : s with { Source = secretFiles.Write(s.Id, values[s.Id]), EnvironmentVariable = null, Value = null, UserSecret = null }).ToArray(),
             };
 
         // The arguments name secrets by id, file path and variable name only: they are safe to log.
@@ -137,9 +137,9 @@ internal sealed class ImageBuild
         }
 
         var redactor = new SecretRedactor();
-        foreach (var (id, value) in values)
+        foreach (var value in values)
         {
-            redactor.Add(id, value);
+            redactor.Add(value.Key, value.Value);
         }
 
         var progress = new BuildKitProgressLog();
@@ -148,18 +148,19 @@ internal sealed class ImageBuild
             arguments,
             mode,
             request.ImageIdFile,
-            request.Secrets.Where(secret => secret.PassedThroughChildEnvironment).ToDictionary(secret => secret.ChildVariable!, secret => values.First(v => v.Id == secret.Id).Value),
+            request.Secrets.Where(secret => secret.PassedThroughChildEnvironment).ToDictionary(secret => secret.ChildVariable!, secret => values[secret.Id]),
             progress,
             line => LogProgress(redactor, progress, printed, line),
             forceful,
             graceful);
         graceful.ThrowIfCancellationRequested();
 
+        var leaks = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToList();
         if (outcome.ExitCode != 0)
         {
-            foreach (var leak in printed)
+            foreach (var leak in leaks)
             {
-                _log.Report(Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value)));
+                _log.Report(leak);
             }
 
             throw new BuildSecretsException(Messages.BuildFailed(
@@ -171,7 +172,6 @@ internal sealed class ImageBuild
             throw new BuildSecretsException(Messages.BuildProducedNoImage(request.ImageIdFile));
         }
 
-        var leaks = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToList();
         leaks.AddRange(await ScanAsync(client, request, dockerfile, values, outcome.ImageId, redactor, graceful));
         if (leaks.Count > 0)
         {
@@ -220,7 +220,7 @@ internal sealed class ImageBuild
     }
 
     /// <summary>Adds BUILDSECRETS_&lt;ID&gt;_VERSION build arguments for the secrets with Rotate="true".</summary>
-    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<(string Id, string Value)> values)
+    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyDictionary<string, string> values)
     {
         var rotated = request.Secrets.Where(s => s.Rotate).ToArray();
         if (rotated.Length == 0)
@@ -232,7 +232,7 @@ internal sealed class ImageBuild
         var args = request.BuildArgs.ToList();
         foreach (var secret in rotated)
         {
-            var value = values.FirstOrDefault(v => v.Id == secret.Id).Value ?? string.Empty;
+            var value = values.TryGetValue(secret.Id, out var found) ? found : string.Empty;
             var name = SecretRotation.ArgumentName(secret.Id);
             args.Add(new BuildArgument(name, rotation.Version(value)));
             Detail("BuildSecrets: steps that declare ARG {0} re-run when DockerSecret '{1}' changes.", name, secret.Id);
@@ -261,9 +261,10 @@ internal sealed class ImageBuild
         }
     }
 
-    private IReadOnlyList<(string Id, string Value)> ReadSecretValues(IEnumerable<SecretDeclaration> secrets, BuildRequestValidator validator)
+    /// <summary>The value of every declared secret that has one, by id.</summary>
+    private IReadOnlyDictionary<string, string> ReadSecretValues(IEnumerable<SecretDeclaration> secrets, BuildRequestValidator validator)
     {
-        var values = new List<(string Id, string Value)>();
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var secret in secrets)
         {
             var value = secret.Kind switch
@@ -275,20 +276,19 @@ internal sealed class ImageBuild
             };
             if (!string.IsNullOrEmpty(value))
             {
-                values.Add((secret.Id, value!));
+                values.Add(secret.Id, value!);
             }
         }
 
         return values;
     }
 
-
     /// <summary>
     /// Proves the built image holds none of the declared secrets: streams 'docker save' through the
     /// scanner (layers added on top of the base image, config, history) and returns the leaks found.
     /// </summary>
     private async Task<IReadOnlyList<Diagnostic>> ScanAsync(
-        DockerClient client, BuildRequest request, ParsedDockerfile dockerfile, IReadOnlyList<(string Id, string Value)> values, string imageId, SecretRedactor redactor, CancellationToken graceful)
+        DockerClient client, BuildRequest request, ParsedDockerfile dockerfile, IReadOnlyDictionary<string, string> values, string imageId, SecretRedactor redactor, CancellationToken graceful)
     {
         if (values.Count == 0)
         {
@@ -301,15 +301,15 @@ internal sealed class ImageBuild
             return [];
         }
 
-        foreach (var (id, value) in values)
+        foreach (var value in values)
         {
-            if (SecretValues.WhyNotVerifiable(value) is { } reason)
+            if (SecretValues.WhyNotVerifiable(value.Value) is { } reason)
             {
-                _log.Report(Messages.SecretNotVerifiable(id, reason));
+                _log.Report(Messages.SecretNotVerifiable(value.Key, reason));
             }
         }
 
-        var needles = values.SelectMany(v => SecretValues.Needles(v.Id, v.Value)).ToArray();
+        var needles = values.SelectMany(v => SecretValues.Needles(v.Key, v.Value)).ToArray();
         if (needles.Length == 0)
         {
             return [];
@@ -327,7 +327,7 @@ internal sealed class ImageBuild
         var started = DateTime.UtcNow;
         try
         {
-            await client.SaveAsync(imageId, (stream, token) => System.Threading.Tasks.Task.Run(() => result = scanner.Scan(stream, token), token), graceful);
+            await client.SaveAsync(imageId, (stream, token) => Task.Run(() => result = scanner.Scan(stream, token), token), graceful);
         }
         catch (ImageArchiveException exception)
         {
@@ -343,7 +343,7 @@ internal sealed class ImageBuild
 
         Important("BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({4} base layer(s) left out; {3:0.0} MB read), the config and the history, in {5:0.0} s: {6}.",
             request.Repository,
-            string.Join(", ", values.Select(v => v.Id)),
+            string.Join(", ", values.Keys),
             result.LayersScanned,
             result.BytesScanned / 1048576.0,
             result.LayersSkipped,
