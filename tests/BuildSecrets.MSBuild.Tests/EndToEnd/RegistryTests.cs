@@ -15,21 +15,30 @@ public sealed class RegistryTests
     [ClassInitialize]
     public static async Task CheckEngine(TestContext _) => await DockerEngine.EnsureReadyAsync();
 
+    /// <summary>The tutorial's consumer, its netrc beside it, with more of the project file.</summary>
+    private async Task<ConsumerProject> CreateTutorialAsync(BasicAuthServer server, string moreProject)
+    {
+        var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, $"""
+              <ItemGroup>
+                <DockerSecret Include="netrc" Source="../netrc" />
+                <DockerBuildArg Include="MESSAGE_URL" Value="{server.Url}" />
+              </ItemGroup>
+            {moreProject}
+            """, TutorialTests.Dockerfile);
+        consumer.WriteOutsideFile("netrc", $"machine 127.0.0.1 login admin password {_password}\n");
+        return consumer;
+    }
+
     [TestMethod]
     public async Task The_tutorial_image_is_pushed_after_the_scan_and_pulled_back_with_its_digest()
     {
         await using var registry = await LocalRegistry.StartAsync();
         using var server = new BasicAuthServer("admin", _password);
-        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, $"""
-              <ItemGroup>
-                <DockerSecret Include="netrc" Source="../netrc" />
-                <DockerBuildArg Include="MESSAGE_URL" Value="{server.Url}" />
-              </ItemGroup>
+        using var consumer = await CreateTutorialAsync(server, """
               <Target Name="ShowDigest" AfterTargets="DockerBuild">
                 <Message Importance="high" Text="DIGEST: $(DockerImageDigest)" />
               </Target>
-            """, TutorialTests.Dockerfile);
-        consumer.WriteOutsideFile("netrc", $"machine 127.0.0.1 login admin password {_password}\n");
+            """);
         var reference = $"{registry.Address}/{_repository}:latest";
 
         try
@@ -60,14 +69,11 @@ public sealed class RegistryTests
     {
         await using var registry = await LocalRegistry.StartAsync();
         using var server = new BasicAuthServer("admin", _password);
-        using var consumer = await ConsumerProject.CreateAsync(TestContext.TestName!, $"""
+        using var consumer = await CreateTutorialAsync(server, """
               <ItemGroup>
-                <DockerSecret Include="netrc" Source="../netrc" />
-                <DockerBuildArg Include="MESSAGE_URL" Value="{server.Url}" />
                 <DockerBuildArg Include="BUILDKIT_INLINE_CACHE" Value="1" />
               </ItemGroup>
-            """, TutorialTests.Dockerfile);
-        consumer.WriteOutsideFile("netrc", $"machine 127.0.0.1 login admin password {_password}\n");
+            """);
         var reference = $"{registry.Address}/{_repository}:latest";
         string[] properties = [$"DockerCli={DockerEngine.Cli}", "DockerBuildNetwork=host", $"ContainerRepository={_repository}", $"ContainerRegistry={registry.Address}"];
 
