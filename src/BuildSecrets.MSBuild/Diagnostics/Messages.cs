@@ -2,8 +2,10 @@ namespace BuildSecrets.MSBuild.Diagnostics;
 
 /// <summary>
 /// Every message the package reports. Codes share the prefix BSEC and are grouped by area:
-/// 1xxx project input, 2xxx docker client and engine, 3xxx the build itself.
-/// Messages name the thing at fault and say how to fix it; none ever contains a secret value.
+/// 1xxx project input, 2xxx docker client and engine, 3xxx the build itself, 4xxx leaks found
+/// before the build (in the request, the context and the Dockerfile), 5xxx leaks found in the
+/// build's output and in the built image. Messages name the thing at fault and say how to fix it;
+/// none ever contains a secret value. Those about a Dockerfile carry its path and line.
 /// </summary>
 internal static class Messages
 {
@@ -163,44 +165,44 @@ internal static class Messages
 
     public static Diagnostic SecretInDockerfile(string id, string dockerfile, int line) => Error(
         "BSEC4004",
-        $"The Dockerfile '{dockerfile}' contains the value of DockerSecret '{id}' (line {line}). An ENV, ARG or RUN that holds it stays in the image: remove it and mount the secret instead (RUN --mount=type=secret,id={id}).");
+        $"The Dockerfile '{dockerfile}' contains the value of DockerSecret '{id}' (line {line}). An ENV, ARG or RUN that holds it stays in the image: remove it and mount the secret instead (RUN --mount=type=secret,id={id}).").At(dockerfile, line);
 
-    public static Diagnostic RequiredMountUndeclared(string id, string dockerfile, int line) => Error(
+    public static Diagnostic RequiredMountUndeclared(string id, string target, string dockerfile, int line) => Error(
         "BSEC4005",
-        $"The Dockerfile '{dockerfile}' mounts the secret '{id}' with required=true (line {line}), but the project declares no DockerSecret '{id}'. Add <DockerSecret Include=\"{id}\" Source=\"...\" /> (or EnvironmentVariable=\"...\").");
+        $"The Dockerfile '{dockerfile}' mounts the secret '{id}' at '{target}' with required=true (line {line}), but the project declares no DockerSecret '{id}'. Add <DockerSecret Include=\"{id}\" Source=\"...\" /> (or EnvironmentVariable=\"...\").").At(dockerfile, line);
 
-    public static Diagnostic MountUndeclared(string id, string dockerfile, int line) => Warning(
+    public static Diagnostic MountUndeclared(string id, string target, string dockerfile, int line) => Warning(
         "BSEC4006",
-        $"The Dockerfile '{dockerfile}' mounts the secret '{id}' (line {line}), but the project declares no DockerSecret '{id}', so the step runs without it. Declare it, or remove the mount.");
+        $"The Dockerfile '{dockerfile}' mounts the secret '{id}' at '{target}' (line {line}), but the project declares no DockerSecret '{id}', so the step runs without it. Declare it, or remove the mount.").At(dockerfile, line);
 
     public static Diagnostic SecretNotMounted(string id, string dockerfile) => Warning(
         "BSEC4007",
-        $"DockerSecret '{id}' is declared, but no RUN step of '{dockerfile}' mounts it. Mount it (RUN --mount=type=secret,id={id} ...) or remove the item.");
+        $"DockerSecret '{id}' is declared, but no RUN step of '{dockerfile}' mounts it. Mount it (RUN --mount=type=secret,id={id} ...) or remove the item.").At(dockerfile);
 
     public static Diagnostic CredentialLikeVariable(string kind, string name, string dockerfile, int line) => Warning(
         "BSEC4008",
-        $"{kind} '{name}' in '{dockerfile}' (line {line}) looks like a credential; {kind} values are kept in the image's history and config. Pass credentials as a DockerSecret and mount them (RUN --mount=type=secret,id=...) instead.");
+        $"{kind} '{name}' in '{dockerfile}' (line {line}) looks like a credential; {kind} values are kept in the image's history and config. Pass credentials as a DockerSecret and mount them (RUN --mount=type=secret,id=...) instead.").At(dockerfile, line);
 
     public static Diagnostic DockerfileUnreadable(string dockerfile, int line, string problem) => Error(
         "BSEC4009",
-        $"The Dockerfile '{dockerfile}' cannot be checked: {problem} (line {line}). Fix the Dockerfile.");
+        $"The Dockerfile '{dockerfile}' cannot be checked: {problem} (line {line}). Fix the Dockerfile.").At(dockerfile, line);
 
     public static Diagnostic BuildCheck(string rule, string description, string dockerfile, int? line) => Warning(
         "BSEC4010",
-        $"Build check {rule}: {description} ({dockerfile}{(line is null ? string.Empty : $", line {line}")}). See https://docs.docker.com/go/dockerfile/rule/ for the rule; set DockerBuildChecks=false to skip the checks.");
+        $"Build check {rule}: {description} ({dockerfile}{(line is null ? string.Empty : $", line {line}")}). See https://docs.docker.com/go/dockerfile/rule/ for the rule; set DockerBuildChecks=false to skip the checks.").At(dockerfile, line ?? 0);
 
     // 5xxx: leaks found in the build's output and in the built image.
-    public static Diagnostic SecretInLayer(string id, string path, string? step) => Error(
+    public static Diagnostic SecretInLayer(string id, string form, string path, string? step) => Error(
         "BSEC5001",
-        $"The image contains the value of DockerSecret '{id}' in '{path}', in the layer made by '{step ?? "(unknown step)"}'. Tags were removed. Do not copy the mounted secret into the image: use it only inside the RUN step that mounts it.");
+        $"The image contains the value of DockerSecret '{id}' ({form}) in '{path}', in the layer made by '{step ?? "(unknown step)"}'. The image was removed, untagged. Do not copy the mounted secret into the image: use it only inside the RUN step that mounts it.");
 
-    public static Diagnostic SecretInConfig(string id, string field) => Error(
+    public static Diagnostic SecretInConfig(string id, string form, string field) => Error(
         "BSEC5002",
-        $"The image configuration holds the value of DockerSecret '{id}' in {field}. Tags were removed. Remove it from ENV, LABEL, CMD and ENTRYPOINT, and mount the secret where it is needed.");
+        $"The image configuration holds the value of DockerSecret '{id}' ({form}) in {field}. The image was removed, untagged. Remove it from ENV, LABEL, CMD and ENTRYPOINT, and mount the secret where it is needed.");
 
-    public static Diagnostic SecretInHistory(string id, string step) => Error(
+    public static Diagnostic SecretInHistory(string id, string form, string step) => Error(
         "BSEC5003",
-        $"The image history holds the value of DockerSecret '{id}' in the step '{step}'. Tags were removed. Pass the secret as a mount, not as an argument or a command line.");
+        $"The image history holds the value of DockerSecret '{id}' ({form}) in the step '{step}'. The image was removed, untagged. Pass the secret as a mount, not as an argument or a command line.");
 
     public static Diagnostic SecretNotVerifiable(string id, string reason) => Warning(
         "BSEC5004",
@@ -208,11 +210,11 @@ internal static class Messages
 
     public static Diagnostic SecretInBuildOutput(string id, string step) => Error(
         "BSEC5005",
-        $"The build printed the value of DockerSecret '{id}' in the step '{step}' (masked as *** in this log). Tags were removed. Do not print the mounted secret (cat, echo, set -x) in RUN steps; BuildKit keeps build output in its logs and caches.");
+        $"The build printed the value of DockerSecret '{id}' in the step '{step}' (masked as *** in this log). The image was removed, untagged. Do not print the mounted secret (cat, echo, set -x) in RUN steps; BuildKit keeps build output in its logs and caches.");
 
     public static Diagnostic ScanFailed(string detail) => Error(
         "BSEC5006",
-        $"The built image could not be scanned for the declared secrets: {detail} Tags were removed because the image is not proven clean. Set DockerSecretScan=false to publish without the scan (see README).");
+        $"The built image could not be scanned for the declared secrets: {detail} The image was removed, untagged, because it is not proven clean. Set DockerSecretScan=false to publish without the scan (see README).");
 
     public static Diagnostic ScanSkipped() => Warning(
         "BSEC5007",

@@ -1,13 +1,18 @@
 using System.Collections.Generic;
 using System.Text;
 using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Docker;
 
-/// <summary>Turns a <see cref="BuildRequest"/> into the docker client's argument list. Secret values never appear in it.</summary>
+/// <summary>
+/// Turns a <see cref="BuildRequest"/> into the docker client's argument list. Secret values never
+/// appear in it: secrets are named by id, file path and variable name only. It sets no tag: the
+/// image is tagged once it is proven clean.
+/// </summary>
 internal static class DockerBuildArguments
 {
-    public static IReadOnlyList<string> Create(BuildRequest request, BuildMode mode)
+    public static IReadOnlyList<string> Create(BuildRequest request, IReadOnlyList<SecretReference> secrets, BuildMode mode)
     {
         var args = new List<string>();
         if (mode == BuildMode.Buildx)
@@ -30,13 +35,7 @@ internal static class DockerBuildArguments
         args.Add("--file");
         args.Add(request.Dockerfile);
 
-        foreach (var reference in request.References)
-        {
-            args.Add("--tag");
-            args.Add(reference);
-        }
-
-        foreach (var secret in request.Secrets)
+        foreach (var secret in secrets)
         {
             args.Add("--secret");
             args.Add(SecretSpec(secret));
@@ -110,12 +109,8 @@ internal static class DockerBuildArguments
     }
 
     /// <summary>The <c>--secret</c> value: BuildKit reads it as one CSV record, so fields with ',' or '"' are quoted.</summary>
-    public static string SecretSpec(SecretDeclaration secret) => secret.Kind switch
-    {
-        SecretSourceKind.EnvironmentVariable => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.EnvironmentVariable)}",
-        SecretSourceKind.Value or SecretSourceKind.UserSecret => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.ChildVariable)}",
-        _ => $"{CsvField("id=" + secret.Id)},{CsvField("src=" + secret.Source)}",
-    };
+    public static string SecretSpec(SecretReference secret) =>
+        $"{CsvField("id=" + secret.Id)},{CsvField((secret.Kind == SecretReferenceKind.File ? "src=" : "env=") + secret.Target)}";
 
     internal static string CsvField(string field)
     {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using BuildSecrets.MSBuild.Diagnostics;
@@ -12,8 +11,11 @@ using CliWrap.Buffered;
 
 namespace BuildSecrets.MSBuild.Docker;
 
-/// <summary>The result of one image build.</summary>
-internal sealed record BuildOutcome(int ExitCode, string? ImageId, BuildKitProgressLog Progress, TimeSpan Duration);
+/// <summary>The result of one image build: the client's exit code and, on success, the id it wrote.</summary>
+internal sealed record BuildOutcome(int ExitCode, string? ImageId, TimeSpan Duration);
+
+/// <summary>'docker save' failed; the message quotes the client's error.</summary>
+internal sealed class ImageSaveException(string message) : Exception(message);
 
 /// <summary>Runs the docker client (every process through CliWrap, arguments as a list).</summary>
 internal sealed class DockerClient
@@ -36,9 +38,8 @@ internal sealed class DockerClient
     public string Executable { get; }
 
     /// <summary>Finds the client: a path is taken as is, a bare name is looked up on PATH.</summary>
-    public static DockerClient Locate(string cli, string? pathVariable)
+    public static DockerClient Locate(string cli, string? pathVariable, bool windows)
     {
-        var windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
         if (ResolveExecutable(cli, pathVariable, windows) is { } found)
         {
             return new DockerClient(cli, found);
@@ -117,23 +118,21 @@ internal sealed class DockerClient
         };
     }
 
-    /// <summary>Runs the build, handing every output line to <paramref name="onLine"/> as it arrives.</summary>
+    /// <summary>
+    /// Runs the build, handing every output line to <paramref name="onLine"/> as it arrives. The
+    /// child environment carries secret values (never the command line).
+    /// </summary>
     public async Task<BuildOutcome> BuildAsync(
         IReadOnlyList<string> arguments,
         BuildMode mode,
         string imageIdFile,
         IReadOnlyDictionary<string, string> childEnvironment,
-        BuildKitProgressLog progress,
         Action<string> onLine,
         CancellationToken forcefulCancellation,
         CancellationToken gracefulCancellation)
     {
         var started = DateTime.UtcNow;
-        var target = PipeTarget.ToDelegate(line =>
-        {
-            progress.Add(line);
-            onLine(line);
-        });
+        var target = PipeTarget.ToDelegate(onLine);
 
         if (File.Exists(imageIdFile))
         {
@@ -161,7 +160,7 @@ internal sealed class DockerClient
         var imageId = result.ExitCode == 0 && File.Exists(imageIdFile)
             ? File.ReadAllText(imageIdFile).Trim()
             : null;
-        return new BuildOutcome(result.ExitCode, string.IsNullOrEmpty(imageId) ? null : imageId, progress, DateTime.UtcNow - started);
+        return new BuildOutcome(result.ExitCode, string.IsNullOrEmpty(imageId) ? null : imageId, DateTime.UtcNow - started);
     }
 
     /// <summary>
@@ -177,7 +176,7 @@ internal sealed class DockerClient
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
         if (result.ExitCode != 0)
         {
-            throw new BuildSecretsException(Messages.ScanFailed($"'{DisplayName} save' failed with exit code {result.ExitCode}: {FirstLines(errors.ToString())}"));
+            throw new ImageSaveException($"'{DisplayName} save' failed with exit code {result.ExitCode}: {FirstLines(errors.ToString())}");
         }
     }
 
@@ -240,12 +239,16 @@ internal sealed class DockerClient
         return digest;
     }
 
-    /// <summary>Removes tags (<c>docker image rm --no-prune</c>, <c>podman untag</c>); the image itself goes with its last tag.</summary>
-    public async Task RemoveTagsAsync(string imageId, IReadOnlyList<string> references, BuildMode mode, CancellationToken cancellationToken)
+    /// <summary>Tags an image (<c>docker tag ID REFERENCE</c>); only proven images are tagged.</summary>
+    public Task TagAsync(string imageId, string reference, CancellationToken cancellationToken) =>
+        RunCheckedAsync(["tag", imageId, reference], cancellationToken);
+
+    /// <summary>Removes an image that was never tagged, such as one found leaking (<c>docker image rm ID</c>).</summary>
+    public Task RemoveImageAsync(string imageId, CancellationToken cancellationToken) =>
+        RunCheckedAsync(["image", "rm", imageId], cancellationToken);
+
+    private async Task RunCheckedAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var arguments = (mode == BuildMode.Podman
-            ? new[] { "untag", imageId }.Concat(references)
-            : new[] { "image", "rm", "--no-prune" }.Concat(references)).ToArray();
         var command = Wrap(arguments);
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         if (result.ExitCode != 0)

@@ -6,13 +6,37 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
+using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Leaks;
 
-/// <summary>Where a secret was found: a file of a layer (<see cref="Location"/> is its path), the config, or the history.</summary>
-internal sealed record LeakFinding(string SecretId, string Where, string Location, string? Step, string Form);
+/// <summary>The part of an image a secret was found in.</summary>
+internal enum LeakPlace
+{
+    /// <summary>A file of a layer (or its name).</summary>
+    Layer,
 
-internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout);
+    /// <summary>The image config: Env, Labels, Cmd, Entrypoint.</summary>
+    Config,
+
+    /// <summary>A history entry's <c>created_by</c>.</summary>
+    History,
+}
+
+/// <summary>
+/// Where a secret was found: a file of a layer (<see cref="Location"/> is its path), a field of the
+/// config, or a history entry; <see cref="Step"/> is the step that made the layer or the entry.
+/// </summary>
+internal sealed record LeakFinding(Needle Needle, LeakPlace Place, string Location, string? Step)
+{
+    public string SecretId => Needle.SecretId;
+}
+
+internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout)
+{
+    /// <summary>The final stage's base image was named but the engine does not have it, so no layer was left out as base.</summary>
+    public bool BaseImageMissing { get; init; }
+}
 
 /// <summary>
 /// Scans the archive 'docker save' writes, read once from start to end as the client streams it
@@ -131,9 +155,9 @@ internal sealed class ImageScanner
             var pathBytes = Encoding.UTF8.GetBytes(tar.Name);
             foreach (var needle in _needles)
             {
-                if (ContextSearch.IndexOf(pathBytes, pathBytes.Length, needle.Bytes) >= 0)
+                if (ByteSearch.Contains(pathBytes, needle.Bytes))
                 {
-                    Add(findings, new LeakFinding(needle.SecretId, "layer", path + " (its name)", null, needle.Form));
+                    Add(findings, new LeakFinding(needle, LeakPlace.Layer, path + " (its name)", null));
                 }
             }
 
@@ -150,9 +174,9 @@ internal sealed class ImageScanner
                 bytes += read;
                 foreach (var needle in _needles)
                 {
-                    if (ContextSearch.IndexOf(buffer, length, needle.Bytes) >= 0)
+                    if (ByteSearch.IndexOf(buffer, length, needle.Bytes) >= 0)
                     {
-                        Add(findings, new LeakFinding(needle.SecretId, "layer", path, null, needle.Form));
+                        Add(findings, new LeakFinding(needle, LeakPlace.Layer, path, null));
                     }
                 }
 
@@ -167,24 +191,24 @@ internal sealed class ImageScanner
 
     private IEnumerable<LeakFinding> ScanConfig(object? config)
     {
-        var fields = new List<(string Where, string Location, string? Step, string Value)>();
+        var fields = new List<(LeakPlace Place, string Location, string? Step, string Value)>();
         var runConfig = Json.Object(config, "config");
         foreach (var value in Json.Array(runConfig, "Env").OfType<string>())
         {
-            fields.Add(("config", "Env", null, value));
+            fields.Add((LeakPlace.Config, "Env", null, value));
         }
 
         foreach (var name in new[] { "Cmd", "Entrypoint" })
         {
             foreach (var value in Json.Array(runConfig, name).OfType<string>())
             {
-                fields.Add(("config", name, null, value));
+                fields.Add((LeakPlace.Config, name, null, value));
             }
         }
 
         foreach (var label in Json.Object(runConfig, "Labels") ?? new Dictionary<string, object?>())
         {
-            fields.Add(("config", "Labels", null, label.Key + "=" + label.Value));
+            fields.Add((LeakPlace.Config, "Labels", null, label.Key + "=" + label.Value));
         }
 
         var index = 0;
@@ -193,19 +217,19 @@ internal sealed class ImageScanner
             index++;
             if (Json.String(entry, "created_by") is { } createdBy)
             {
-                fields.Add(("history", $"history entry {index}", createdBy, createdBy));
+                fields.Add((LeakPlace.History, $"history entry {index}", createdBy, createdBy));
             }
         }
 
         var found = new HashSet<(string, string)>();
-        foreach (var (where, location, step, value) in fields)
+        foreach (var (place, location, step, value) in fields)
         {
             var valueBytes = Encoding.UTF8.GetBytes(value);
             foreach (var needle in _needles)
             {
-                if (ContextSearch.IndexOf(valueBytes, valueBytes.Length, needle.Bytes) >= 0 && found.Add((needle.SecretId, location)))
+                if (ByteSearch.Contains(valueBytes, needle.Bytes) && found.Add((needle.SecretId, location)))
                 {
-                    yield return new LeakFinding(needle.SecretId, where, location, step, needle.Form);
+                    yield return new LeakFinding(needle, place, location, step);
                 }
             }
         }
@@ -213,8 +237,17 @@ internal sealed class ImageScanner
 
     private static (object? Config, string Layout) FindConfig(Dictionary<string, byte[]> metadata)
     {
-        object? Document(string name) =>
-            metadata.TryGetValue(name, out var data) ? Json.Parse(Encoding.UTF8.GetString(data)) : null;
+        object? Document(string name)
+        {
+            try
+            {
+                return metadata.TryGetValue(name, out var data) ? Json.Parse(Encoding.UTF8.GetString(data)) : null;
+            }
+            catch (JsonFormatException exception)
+            {
+                throw new ImageArchiveException($"its '{name}' is {exception.Message}");
+            }
+        }
 
         if (Document("manifest.json") is List<object?> manifest && manifest.Count > 0 && Json.String(manifest[0], "Config") is { } configName)
         {

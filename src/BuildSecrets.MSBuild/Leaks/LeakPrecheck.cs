@@ -3,7 +3,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using BuildSecrets.MSBuild.Diagnostics;
+using System.Text;
+using BuildSecrets.MSBuild.Dockerfiles;
 using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Secrets;
+using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Leaks;
 
@@ -20,13 +24,14 @@ internal static class LeakPrecheck
     /// <param name="isExcluded">Whether the context's .dockerignore excludes a path relative to the context (with '/').</param>
     public static IReadOnlyList<Diagnostic> Check(
         BuildRequest request,
+        IReadOnlyList<DeclaredSecret> declared,
         IReadOnlyList<SearchableSecret> secrets,
         Func<string, bool> isExcluded)
     {
         var found = new List<Diagnostic>();
         CheckBuildArgs(request, secrets, found);
         CheckDockerfileText(request.Dockerfile, secrets, found);
-        CheckContext(request, secrets, isExcluded, found);
+        CheckContext(request, declared, secrets, isExcluded, found);
         return found;
     }
 
@@ -65,7 +70,7 @@ internal static class LeakPrecheck
         }
     }
 
-    private static void CheckContext(BuildRequest request, IReadOnlyList<SearchableSecret> secrets, Func<string, bool> isExcluded, List<Diagnostic> found)
+    private static void CheckContext(BuildRequest request, IReadOnlyList<DeclaredSecret> declared, IReadOnlyList<SearchableSecret> secrets, Func<string, bool> isExcluded, List<Diagnostic> found)
     {
         if (!Directory.Exists(request.Context))
         {
@@ -74,14 +79,19 @@ internal static class LeakPrecheck
 
         var context = Path.GetFullPath(request.Context);
         var sources = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var secret in request.Secrets.Where(s => s.Kind == SecretSourceKind.File))
+        foreach (var (id, file) in declared.Select(s => (s.Id, (s.Source as FileSecretSource)?.Path)))
         {
-            var source = Path.GetFullPath(secret.Source!);
+            if (file is null)
+            {
+                continue;
+            }
+
+            var source = Path.GetFullPath(file);
             sources.Add(source);
             var relative = RelativeTo(context, source);
             if (relative is not null && !isExcluded(relative))
             {
-                found.Add(Messages.SecretInContext(secret.Id, source, context));
+                found.Add(Messages.SecretInContext(id, source, context));
             }
         }
 
@@ -91,7 +101,7 @@ internal static class LeakPrecheck
             return;
         }
 
-        var needles = searchable.SelectMany(s => s.Needles).ToArray();
+        var needles = searchable.SelectMany(s => s.Needles).Select(n => Encoding.UTF8.GetBytes(n)).ToArray();
         var owners = searchable.SelectMany(s => s.Needles.Select(_ => s.Id)).ToArray();
         foreach (var file in Directory.EnumerateFiles(context, "*", SearchOption.AllDirectories))
         {
@@ -101,7 +111,7 @@ internal static class LeakPrecheck
                 continue;
             }
 
-            foreach (var id in ContextSearch.FindInFile(file, needles).Select(i => owners[i]).Distinct())
+            foreach (var id in ByteSearch.FindInFile(file, needles).Select(i => owners[i]).Distinct())
             {
                 found.Add(Messages.SecretCopyInContext(id, file, context));
             }
@@ -112,7 +122,7 @@ internal static class LeakPrecheck
     /// What the Dockerfile says of the declared secrets: mounts of undeclared secrets, declared
     /// secrets nobody mounts, ARG and ENV names that look like credentials.
     /// </summary>
-    public static IReadOnlyList<Diagnostic> CheckDockerfile(ParsedDockerfile dockerfile, string path, IReadOnlyList<SecretDeclaration> declared)
+    public static IReadOnlyList<Diagnostic> CheckDockerfile(ParsedDockerfile dockerfile, string path, IReadOnlyList<DeclaredSecret> declared)
     {
         var found = new List<Diagnostic>();
         var ids = new HashSet<string>(declared.Select(s => s.Id), StringComparer.Ordinal);
@@ -120,7 +130,7 @@ internal static class LeakPrecheck
         {
             if (!ids.Contains(mount.Id))
             {
-                found.Add(mount.Required ? Messages.RequiredMountUndeclared(mount.Id, path, mount.Line) : Messages.MountUndeclared(mount.Id, path, mount.Line));
+                found.Add(mount.Required ? Messages.RequiredMountUndeclared(mount.Id, mount.Target, path, mount.Line) : Messages.MountUndeclared(mount.Id, mount.Target, path, mount.Line));
             }
         }
 

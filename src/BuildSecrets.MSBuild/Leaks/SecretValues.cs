@@ -6,8 +6,33 @@ using System.Text.RegularExpressions;
 
 namespace BuildSecrets.MSBuild.Leaks;
 
+/// <summary>Which part of a secret a search string is.</summary>
+internal enum SecretForm
+{
+    WholeValue,
+    Line,
+
+    /// <summary>The value of a KEY=VALUE line (.npmrc _authToken, .env files).</summary>
+    KeyValueValue,
+    NetrcPassword,
+
+    /// <summary>NuGet's <c>&lt;add key="ClearTextPassword" value="..." /&gt;</c>.</summary>
+    ClearTextPassword,
+}
+
+/// <summary>How a part of a secret is written where it is found.</summary>
+internal enum SecretEncoding
+{
+    Plain,
+    Base64,
+}
+
 /// <summary>One string to search for: a secret's value, or a meaningful part of it, in some encoding.</summary>
-internal sealed record Needle(string SecretId, string Form, byte[] Bytes);
+internal sealed record Needle(string SecretId, SecretForm Form, SecretEncoding Encoding, byte[] Bytes)
+{
+    /// <summary>What was found, for messages: "its netrc password, in base64".</summary>
+    public string Description => SecretValues.Describe(Form) + (Encoding == SecretEncoding.Base64 ? ", in base64" : string.Empty);
+}
 
 /// <summary>
 /// The strings worth searching for in a secret's value: the whole value, its lines, the password of
@@ -31,9 +56,9 @@ internal static class SecretValues
         @"key\s*=\s*""ClearTextPassword""\s+value\s*=\s*""([^""]*)""", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 
     /// <summary>The meaningful values inside a secret, each with the form it was found in.</summary>
-    public static IEnumerable<(string Form, string Value)> Parts(string secret)
+    public static IEnumerable<(SecretForm Form, string Value)> Parts(string secret)
     {
-        yield return ("whole value", secret.Trim());
+        yield return (SecretForm.WholeValue, secret.Trim());
         foreach (var rawLine in secret.Split('\n'))
         {
             var line = rawLine.Trim();
@@ -42,12 +67,12 @@ internal static class SecretValues
                 continue;
             }
 
-            yield return ("line", line);
+            yield return (SecretForm.Line, line);
 
             var equals = line.IndexOf('=');
             if (equals > 0 && equals < line.Length - 1 && !line.StartsWith("<", StringComparison.Ordinal))
             {
-                yield return ("KEY=VALUE value", line.Substring(equals + 1).Trim().Trim('"', '\''));
+                yield return (SecretForm.KeyValueValue, line.Substring(equals + 1).Trim().Trim('"', '\''));
             }
 
             var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
@@ -55,14 +80,14 @@ internal static class SecretValues
             {
                 if (words[i] is "password" or "passwd")
                 {
-                    yield return ("netrc password", words[i + 1]);
+                    yield return (SecretForm.NetrcPassword, words[i + 1]);
                 }
             }
         }
 
         foreach (Match match in ClearTextPassword.Matches(secret))
         {
-            yield return ("ClearTextPassword", System.Net.WebUtility.HtmlDecode(match.Groups[1].Value));
+            yield return (SecretForm.ClearTextPassword, System.Net.WebUtility.HtmlDecode(match.Groups[1].Value));
         }
     }
 
@@ -77,14 +102,14 @@ internal static class SecretValues
     /// value and its longest line. A part that
     /// contains another part is dropped: wherever it is, the shorter one is too.
     /// </summary>
-    public static IReadOnlyList<(string Form, string Value)> SearchParts(string secret)
+    public static IReadOnlyList<(SecretForm Form, string Value)> SearchParts(string secret)
     {
         var parts = Parts(secret).ToArray();
         // Credentials too weak to search for leave the whole value to search: a copy of the file is still found.
         var credentials = parts.Where(p => IsCredential(secret, p.Form, p.Value) && IsSearchable(p.Value)).ToArray();
         var chosen = credentials.Length > 0
             ? credentials
-            : parts.Where(p => p.Form == "whole value").Concat(parts.Where(p => p.Form == "line").OrderByDescending(p => p.Value.Length).Take(1)).ToArray();
+            : parts.Where(p => p.Form == SecretForm.WholeValue).Concat(parts.Where(p => p.Form == SecretForm.Line).OrderByDescending(p => p.Value.Length).Take(1)).ToArray();
         var searchable = chosen.Where(p => IsSearchable(p.Value)).GroupBy(p => p.Value, StringComparer.Ordinal).Select(g => g.First()).ToArray();
         return searchable.Where(p => !searchable.Any(other => other.Value.Length < p.Value.Length && p.Value.IndexOf(other.Value, StringComparison.Ordinal) >= 0)).ToArray();
     }
@@ -96,18 +121,28 @@ internal static class SecretValues
         foreach (var (form, value) in SearchParts(secret))
         {
             var bytes = Encoding.UTF8.GetBytes(value);
-            needles.Add(new Needle(secretId, form, bytes));
+            needles.Add(new Needle(secretId, form, SecretEncoding.Plain, bytes));
             foreach (var fragment in Base64Fragments(bytes))
             {
-                needles.Add(new Needle(secretId, form + " (base64)", Encoding.ASCII.GetBytes(fragment)));
+                needles.Add(new Needle(secretId, form, SecretEncoding.Base64, Encoding.ASCII.GetBytes(fragment)));
             }
         }
 
         return needles;
     }
 
-    private static bool IsCredential(string secret, string form, string value) =>
-        form is "netrc password" or "ClearTextPassword" || (form == "KEY=VALUE value" && NamesCredential(secret, value));
+    private static bool IsCredential(string secret, SecretForm form, string value) =>
+        form is SecretForm.NetrcPassword or SecretForm.ClearTextPassword || (form == SecretForm.KeyValueValue && NamesCredential(secret, value));
+
+    /// <summary>A form as messages name it.</summary>
+    public static string Describe(SecretForm form) => form switch
+    {
+        SecretForm.WholeValue => "its whole value",
+        SecretForm.Line => "a line of it",
+        SecretForm.KeyValueValue => "the value of one of its KEY=VALUE lines",
+        SecretForm.NetrcPassword => "its netrc password",
+        _ => "its NuGet ClearTextPassword",
+    };
 
     /// <summary>
     /// The parts of the base64 text that a value produces wherever it sits in a larger encoded
@@ -142,9 +177,9 @@ internal static class SecretValues
     {
         foreach (var (form, value) in Parts(secret))
         {
-            if (!IsSearchable(value) && (form == "whole value" || IsCredential(secret, form, value)))
+            if (!IsSearchable(value) && (form == SecretForm.WholeValue || IsCredential(secret, form, value)))
             {
-                return $"its {form} is shorter than {MinimumLength} characters or too common";
+                return $"{Describe(form)} is shorter than {MinimumLength} characters or too common";
             }
         }
 

@@ -1,58 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
+using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Model;
-
-internal enum SecretSourceKind
-{
-    /// <summary>No usable source was declared (an input error).</summary>
-    None,
-
-    /// <summary>A file on the build machine, passed as <c>src=</c>.</summary>
-    File,
-
-    /// <summary>An environment variable of the build, passed as <c>env=</c>; the value is never read into the build.</summary>
-    EnvironmentVariable,
-
-    /// <summary>A value given in the project (Value metadata), handed to the docker client through its environment.</summary>
-    Value,
-
-    /// <summary>A key of the project's .NET user secrets, handed to the docker client through its environment.</summary>
-    UserSecret,
-}
-
-/// <summary>One DockerSecret item. <see cref="Source"/> is a full path.</summary>
-internal sealed record SecretDeclaration(string Id, string? Source, string? EnvironmentVariable)
-{
-    /// <summary>The Value metadata; the only place a value is held, for Value secrets.</summary>
-    public string? Value { get; init; }
-
-    /// <summary>The UserSecret metadata: a key ("Section:Key") of the project's user secrets.</summary>
-    public string? UserSecret { get; init; }
-
-    /// <summary>Rotate="true": steps that declare ARG BUILDSECRETS_&lt;ID&gt;_VERSION re-run when the value changes.</summary>
-    public bool Rotate { get; init; }
-
-    /// <summary>False for an optional secret, left out when its source is absent.</summary>
-    public bool Required { get; init; } = true;
-
-    /// <summary>For Value and UserSecret secrets: the variable of the docker client's environment that carries the value.</summary>
-    public string? ChildVariable { get; init; }
-
-    /// <summary>How many of Source, EnvironmentVariable, UserSecret and Value are set.</summary>
-    public int SourceCount =>
-        (string.IsNullOrEmpty(Source) ? 0 : 1) + (string.IsNullOrEmpty(EnvironmentVariable) ? 0 : 1) + (string.IsNullOrEmpty(UserSecret) ? 0 : 1) + (Value is null ? 0 : 1);
-
-    public SecretSourceKind Kind =>
-        SourceCount != 1 ? SecretSourceKind.None
-        : !string.IsNullOrEmpty(Source) ? SecretSourceKind.File
-        : !string.IsNullOrEmpty(EnvironmentVariable) ? SecretSourceKind.EnvironmentVariable
-        : !string.IsNullOrEmpty(UserSecret) ? SecretSourceKind.UserSecret
-        : SecretSourceKind.Value;
-
-    /// <summary>Whether the value reaches docker through a variable the task sets in the client's environment.</summary>
-    public bool PassedThroughChildEnvironment => Kind is SecretSourceKind.Value or SecretSourceKind.UserSecret;
-}
 
 /// <summary>One DockerSsh item: the agent (<c>default</c>, no source) or a key file (full path).</summary>
 internal sealed record SshForward(string Id, string? Source);
@@ -71,7 +21,8 @@ internal sealed record BuildRequest
 
     public required IReadOnlyList<string> Tags { get; init; }
 
-    public IReadOnlyList<SecretDeclaration> Secrets { get; init; } = [];
+    /// <summary>The DockerSecret items, as written; the validator makes them <see cref="DeclaredSecret"/>s.</summary>
+    public IReadOnlyList<SecretItem> Secrets { get; init; } = [];
 
     public IReadOnlyList<BuildArgument> BuildArgs { get; init; } = [];
 

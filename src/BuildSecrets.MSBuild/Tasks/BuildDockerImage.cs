@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Pipeline;
+using BuildSecrets.MSBuild.Secrets;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
@@ -122,7 +123,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
                 RunBuildChecks = RunBuildChecks,
                 ScanImage = ScanImage,
                 GetEnvironmentVariable = GetEnvironmentVariable,
-                Windows = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows),
+                Windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows),
             };
             var result = new ImageBuild(new TaskLog(this), options).RunAsync(CreateRequest(), _graceful.Token, _forceful.Token).GetAwaiter().GetResult();
             if (result is not null)
@@ -185,18 +186,15 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 
     private static string[] List(string[] values) => values.Select(v => v.Trim()).Where(v => v.Length > 0).ToArray();
 
-    private SecretDeclaration CreateSecret(ITaskItem item, int index)
+    private SecretItem CreateSecret(ITaskItem item)
     {
         var hasValue = item.MetadataNames.Cast<string>().Any(name => string.Equals(name, "Value", StringComparison.OrdinalIgnoreCase));
-        var userSecret = Metadata(item, "UserSecret");
-        return new SecretDeclaration(
-            item.ItemSpec.Trim(),
-            Metadata(item, "Source") is { } source ? FullPath(source) : null,
-            Metadata(item, "EnvironmentVariable"))
+        return new SecretItem(item.ItemSpec.Trim())
         {
+            Source = Metadata(item, "Source") is { } source ? FullPath(source) : null,
+            EnvironmentVariable = Metadata(item, "EnvironmentVariable"),
+            UserSecret = Metadata(item, "UserSecret"),
             Value = hasValue ? item.GetMetadata("Value") : null,
-            UserSecret = userSecret,
-            ChildVariable = hasValue || userSecret is not null ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
             Required = !string.Equals(Metadata(item, "Required"), "false", StringComparison.OrdinalIgnoreCase),
             Rotate = string.Equals(Metadata(item, "Rotate"), "true", StringComparison.OrdinalIgnoreCase),
         };
@@ -211,16 +209,18 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             task.Log.LogMessage(important ? MessageImportance.High : MessageImportance.Normal, text);
     }
 
+    /// <summary>Logs a coded diagnostic at its file and line (the project file when it has none), with its help link.</summary>
     private void Report(Diagnostic diagnostic)
     {
-        var file = string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode : ProjectFile;
+        var file = diagnostic.Location?.File ?? (string.IsNullOrEmpty(ProjectFile) ? BuildEngine?.ProjectFileOfTaskNode : ProjectFile);
+        var line = diagnostic.Location?.Line ?? 0;
         if (diagnostic.Severity == Severity.Error)
         {
-            Log.LogError(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
+            Log.LogError(null, diagnostic.Code, null, diagnostic.HelpLink, file, line, 0, 0, 0, diagnostic.Message);
         }
         else
         {
-            Log.LogWarning(null, diagnostic.Code, null, file, 0, 0, 0, 0, diagnostic.Message);
+            Log.LogWarning(null, diagnostic.Code, null, diagnostic.HelpLink, file, line, 0, 0, 0, diagnostic.Message);
         }
     }
 

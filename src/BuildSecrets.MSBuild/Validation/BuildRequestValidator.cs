@@ -4,8 +4,16 @@ using System.IO;
 using System.Text.RegularExpressions;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Validation;
+
+/// <summary>What validation made of a request: the secrets it can use, typed; the optional ones left out (with what is absent); the problems.</summary>
+internal sealed record ValidatedRequest(
+    BuildRequest Request,
+    IReadOnlyList<DeclaredSecret> Secrets,
+    IReadOnlyList<(DeclaredSecret Secret, string Absence)> LeftOut,
+    IReadOnlyList<Diagnostic> Problems);
 
 /// <summary>
 /// Checks a <see cref="BuildRequest"/> before docker is started. It looks at files and at whether
@@ -25,18 +33,22 @@ internal sealed class BuildRequestValidator
         RegexOptions.CultureInvariant);
 
     private readonly Func<string, string?> _getEnvironmentVariable;
-    private readonly UserSecrets? _userSecrets;
+    private readonly UserSecrets _userSecrets;
 
-    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets? userSecrets = null)
+    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets userSecrets)
     {
         _getEnvironmentVariable = getEnvironmentVariable;
         _userSecrets = userSecrets;
     }
 
-    public IReadOnlyList<Diagnostic> Validate(BuildRequest request)
+    /// <summary>
+    /// Checks the request; the secrets it can use come back typed. Optional secrets whose source is
+    /// absent are left out (<see cref="ValidatedRequest.LeftOut"/>), never reported as problems.
+    /// </summary>
+    public ValidatedRequest Validate(BuildRequest request)
     {
         var found = new List<Diagnostic>();
-        ValidateSecrets(request.Secrets, found);
+        var (secrets, leftOut) = ValidateSecrets(request.Secrets, found);
         ValidateSsh(request.Ssh, found);
         ValidateBuildArgs(request.BuildArgs, found);
 
@@ -63,119 +75,92 @@ internal sealed class BuildRequestValidator
             }
         }
 
-        return found;
+        return new ValidatedRequest(request, secrets, leftOut, found);
     }
 
-    private void ValidateSecrets(IReadOnlyList<SecretDeclaration> secrets, List<Diagnostic> found)
+    private (List<DeclaredSecret> Secrets, List<(DeclaredSecret Secret, string Absence)> LeftOut) ValidateSecrets(IReadOnlyList<SecretItem> items, List<Diagnostic> found)
     {
+        var secrets = new List<DeclaredSecret>();
+        var leftOut = new List<(DeclaredSecret, string)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var secret in secrets)
+        foreach (var item in items)
         {
-            if (!SecretId.IsMatch(secret.Id))
+            if (!SecretId.IsMatch(item.Id))
             {
-                found.Add(Messages.SecretIdInvalid(secret.Id));
+                found.Add(Messages.SecretIdInvalid(item.Id));
                 continue;
             }
 
-            if (!seen.Add(secret.Id))
+            if (!seen.Add(item.Id))
             {
-                found.Add(Messages.SecretDuplicate(secret.Id));
+                found.Add(Messages.SecretDuplicate(item.Id));
                 continue;
             }
 
-            switch (secret.SourceCount)
+            if (CreateSource(item, found) is not { } source)
             {
-                case 0:
-                    found.Add(Messages.SecretHasNoSource(secret.Id));
-                    break;
-                case > 1:
-                    found.Add(Messages.SecretHasTwoSources(secret.Id));
-                    break;
-                default:
-                    if (secret.Kind == SecretSourceKind.File)
-                    {
-                        ValidateSecretFile(secret.Id, secret.Source!, found);
-                    }
-                    else if (secret.Kind == SecretSourceKind.EnvironmentVariable)
-                    {
-                        ValidateSecretVariable(secret.Id, secret.EnvironmentVariable!, found);
-                    }
-                    else if (secret.Kind == SecretSourceKind.UserSecret)
-                    {
-                        if (LookupUserSecret(secret).Problem is { } problem)
-                        {
-                            found.Add(problem);
-                        }
-                    }
-                    else if (secret.Value!.Length == 0)
-                    {
-                        found.Add(Messages.SecretValueEmpty(secret.Id));
-                    }
-                    else
-                    {
-                        found.Add(Messages.SecretValueInProject(secret.Id));
-                    }
-
-                    break;
+                continue;
             }
+
+            var secret = new DeclaredSecret(item.Id, source, item.Rotate);
+            if (!item.Required && source.IsAbsent)
+            {
+                leftOut.Add((secret, source.Absence));
+                continue;
+            }
+
+            if (source.Check(item.Id) is { } problem)
+            {
+                found.Add(problem);
+            }
+
+            secrets.Add(secret);
         }
+
+        return (secrets, leftOut);
     }
 
-    /// <summary>
-    /// Whether an optional secret's source is absent (file missing, variable unset or empty, value
-    /// empty): such a secret is left out of the build instead of failing it.
-    /// </summary>
-    public bool IsAbsent(SecretDeclaration secret) => secret.Kind switch
+    /// <summary>The one source the item names, or null (with the problem reported) when it names none, several, or an invalid one.</summary>
+    private SecretSource? CreateSource(SecretItem item, List<Diagnostic> found)
     {
-        SecretSourceKind.File => !File.Exists(secret.Source!),
-        SecretSourceKind.EnvironmentVariable => VariableName.IsMatch(secret.EnvironmentVariable!) && string.IsNullOrEmpty(_getEnvironmentVariable(secret.EnvironmentVariable!)),
-        SecretSourceKind.Value => secret.Value!.Length == 0,
-        SecretSourceKind.UserSecret => LookupUserSecret(secret).Absent,
-        _ => false,
-    };
-
-    /// <summary>The value of a UserSecret secret, or the coded problem that keeps it from being read.</summary>
-    public (string? Value, Diagnostic? Problem, bool Absent) LookupUserSecret(SecretDeclaration secret) =>
-        (_userSecrets ?? new UserSecrets(null, _getEnvironmentVariable, windows: false)).Lookup(secret.Id, secret.UserSecret!);
-
-    private static void ValidateSecretFile(string id, string path, List<Diagnostic> found)
-    {
-        if (Directory.Exists(path))
+        var sources = new List<SecretSource>();
+        if (!string.IsNullOrEmpty(item.Source))
         {
-            found.Add(Messages.SecretFileUnreadable(id, path, "it is a folder, not a file"));
-            return;
+            sources.Add(new FileSecretSource(item.Source!));
         }
 
-        if (!File.Exists(path))
+        if (!string.IsNullOrEmpty(item.EnvironmentVariable))
         {
-            found.Add(Messages.SecretFileMissing(id, path));
-            return;
+            sources.Add(new EnvironmentSecretSource(item.EnvironmentVariable!, _getEnvironmentVariable));
         }
 
-        try
+        if (!string.IsNullOrEmpty(item.UserSecret))
         {
-            // Opening proves the file is readable; nothing is read from it.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            found.Add(Messages.SecretFileUnreadable(id, path, exception.GetType().Name));
-        }
-    }
-
-    private void ValidateSecretVariable(string id, string variable, List<Diagnostic> found)
-    {
-        if (!VariableName.IsMatch(variable))
-        {
-            found.Add(Messages.SecretVariableNameInvalid(id, variable));
-            return;
+            sources.Add(new UserSecretSource(item.Id, item.UserSecret!, _userSecrets));
         }
 
-        // Only emptiness is looked at; the value goes no further than this comparison.
-        if (string.IsNullOrEmpty(_getEnvironmentVariable(variable)))
+        if (item.Value is not null)
         {
-            found.Add(Messages.SecretVariableUnset(id, variable));
+            sources.Add(new ValueSecretSource(item.Value));
         }
+
+        switch (sources.Count)
+        {
+            case 0:
+                found.Add(Messages.SecretHasNoSource(item.Id));
+                return null;
+            case > 1:
+                found.Add(Messages.SecretHasTwoSources(item.Id));
+                return null;
+        }
+
+        if (sources[0] is EnvironmentSecretSource environment && !VariableName.IsMatch(environment.Variable))
+        {
+            found.Add(Messages.SecretVariableNameInvalid(item.Id, environment.Variable));
+            return null;
+        }
+
+        return sources[0];
     }
 
     private void ValidateSsh(IReadOnlyList<SshForward> forwards, List<Diagnostic> found)

@@ -76,6 +76,7 @@ internal sealed class FakeDocker : IDisposable
             {{build}}
               ;;
               "image rm") ;;
+              "tag "*) ;;
               "image inspect") echo "Error: No such image" >&2; exit 1 ;;
               "save "*) cat '{{fake.ArchivePath}}' ;;
               "push "*) {{push}} ;;
@@ -88,6 +89,29 @@ internal sealed class FakeDocker : IDisposable
             File.SetUnixFileMode(fake.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         return fake;
+    }
+
+    /// <summary>The image was never tagged (neither by the build nor after it) and was removed.</summary>
+    public void AssertRemovedUntagged()
+    {
+        var invocations = Invocations.ToArray();
+        var log = string.Join("\n", invocations);
+        Assert.IsFalse(invocations.Any(i => i.StartsWith("tag ", StringComparison.Ordinal) || i.Contains(" --tag ", StringComparison.Ordinal)), log);
+        CollectionAssert.Contains(invocations, $"image rm {ImageId}", log);
+    }
+
+    /// <summary>Each reference was tagged, and only after the image was saved for the scan (when it was scanned).</summary>
+    public void AssertTaggedAfterProof(params string[] references)
+    {
+        var invocations = Invocations.ToList();
+        var log = string.Join("\n", invocations);
+        Assert.IsFalse(invocations.Any(i => i.Contains(" --tag ", StringComparison.Ordinal)), log);
+        var saved = invocations.FindIndex(i => i.StartsWith("save ", StringComparison.Ordinal));
+        foreach (var reference in references)
+        {
+            var tagged = invocations.IndexOf($"tag {ImageId} {reference}");
+            Assert.IsTrue(tagged > saved, log);
+        }
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -200,7 +200,7 @@ public sealed class BuildDockerImageTaskTests
     }
 
     [TestMethod]
-    public void A_build_that_prints_a_secret_is_BSEC5005_naming_the_step_and_the_image_loses_its_tags()
+    public void A_build_that_prints_a_secret_is_BSEC5005_naming_the_step_and_the_image_is_removed_untagged()
     {
         using var docker = FakeDocker.Create(build: $"""
             echo '#6 [3/3] RUN --mount=type=secret,id=token cat /run/secrets/token' >&2
@@ -218,7 +218,7 @@ public sealed class BuildDockerImageTaskTests
         CollectionAssert.AreEqual(new[] { "BSEC5005" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerSecret 'token'");
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "'[3/3] RUN --mount=type=secret,id=token cat /run/secrets/token'");
-        CollectionAssert.Contains(docker.Invocations.ToArray(), "image rm --no-prune consumer:latest consumer:1.0.0");
+        docker.AssertRemovedUntagged();
         Assert.IsNull(_harness.Task.ImageId);
         Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
         StringAssert.Contains(_harness.Engine.Log, "#6 0.051 ***");
@@ -249,7 +249,8 @@ public sealed class BuildDockerImageTaskTests
         Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
 
         var invocations = docker.Invocations.ToList();
-        StringAssert.Contains(invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), "--tag 127.0.0.1:5000/consumer:1.0 --tag 127.0.0.1:5000/consumer:latest");
+        docker.AssertTaggedAfterProof("127.0.0.1:5000/consumer:1.0", "127.0.0.1:5000/consumer:latest");
+        Assert.IsTrue(invocations.IndexOf("push 127.0.0.1:5000/consumer:1.0") > invocations.IndexOf($"tag {FakeDocker.ImageId} 127.0.0.1:5000/consumer:latest"), "pushed before it was tagged");
         Assert.IsTrue(invocations.IndexOf("push 127.0.0.1:5000/consumer:1.0") > invocations.FindIndex(i => i.StartsWith("save ", StringComparison.Ordinal)), "pushed before the scan");
         CollectionAssert.Contains(invocations, "push 127.0.0.1:5000/consumer:latest");
         Assert.AreEqual("sha256:feedface00000000000000000000000000000000000000000000000000000000", _harness.Task.ImageDigest);

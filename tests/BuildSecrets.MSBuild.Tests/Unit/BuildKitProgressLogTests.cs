@@ -1,4 +1,4 @@
-using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Progress;
 
 namespace BuildSecrets.MSBuild.Tests.Unit;
 
@@ -73,9 +73,10 @@ public sealed class BuildKitProgressLogTests
     public void Only_the_first_line_of_a_step_counts_as_its_start()
     {
         var log = new BuildKitProgressLog();
-        Assert.IsTrue(log.Add("#5 [2/3] RUN make"));
-        Assert.IsFalse(log.Add("#5 0.1 compiling"));
-        Assert.IsFalse(log.Add("#5 [2/3] RUN make"));
-        Assert.IsTrue(log.Add("#5 ERROR: exit code: 2"));
+        Assert.AreEqual(ProgressLineKind.StepStart, log.Add("#5 [2/3] RUN make"));
+        Assert.AreEqual(ProgressLineKind.Other, log.Add("#5 0.1 compiling"));
+        Assert.AreEqual(ProgressLineKind.Other, log.Add("#5 [2/3] RUN make"));
+        Assert.AreEqual(ProgressLineKind.StepError, log.Add("#5 ERROR: exit code: 2"));
+        Assert.AreEqual(ProgressLineKind.StepStart, log.Add("STEP 2/3: RUN make"), "Podman's step line");
     }
 }

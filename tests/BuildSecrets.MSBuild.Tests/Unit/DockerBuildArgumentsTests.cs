@@ -1,5 +1,6 @@
 using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Tests.Unit;
 
@@ -12,21 +13,25 @@ public sealed class DockerBuildArgumentsTests
         Context = "/src/app/bin/Release/net10.0/publish/",
         Repository = "my-app",
         Tags = ["latest", "1.0.0"],
-        Secrets = [new("netrc", "/home/me/.netrc", null), new("token", null, "FEED_TOKEN")],
         BuildArgs = [new("MESSAGE_URL", "http://127.0.0.1:8080/")],
         Network = "host",
         ImageIdFile = "/src/app/obj/iid",
     };
 
+    private static readonly SecretReference[] Secrets =
+    [
+        new("netrc", SecretReferenceKind.File, "/home/me/.netrc"),
+        new("token", SecretReferenceKind.Variable, "FEED_TOKEN"),
+    ];
+
     [TestMethod]
-    public void Buildx_mode_loads_the_image_into_the_local_engine()
+    public void Buildx_mode_loads_the_image_into_the_local_engine_untagged()
     {
         CollectionAssert.AreEqual(
             new[]
             {
                 "buildx", "build", "--load", "--progress=plain",
                 "--file", "/src/app/Dockerfile",
-                "--tag", "my-app:latest", "--tag", "my-app:1.0.0",
                 "--secret", "id=netrc,src=/home/me/.netrc",
                 "--secret", "id=token,env=FEED_TOKEN",
                 "--build-arg", "MESSAGE_URL=http://127.0.0.1:8080/",
@@ -34,13 +39,13 @@ public sealed class DockerBuildArgumentsTests
                 "--iidfile", "/src/app/obj/iid",
                 "/src/app/bin/Release/net10.0/publish/",
             },
-            DockerBuildArguments.Create(Request, BuildMode.Buildx).ToArray());
+            DockerBuildArguments.Create(Request, Secrets, BuildMode.Buildx).ToArray());
     }
 
     [TestMethod]
     public void Classic_mode_uses_docker_build()
     {
-        var args = DockerBuildArguments.Create(Request with { Network = null }, BuildMode.ClassicBuildKit);
+        var args = DockerBuildArguments.Create(Request with { Network = null }, Secrets, BuildMode.ClassicBuildKit);
         Assert.AreEqual("build", args[0]);
         Assert.AreEqual("--progress=plain", args[1]);
         CollectionAssert.DoesNotContain(args.ToArray(), "--load");
@@ -53,7 +58,6 @@ public sealed class DockerBuildArgumentsTests
     {
         var request = Request with
         {
-            Secrets = [],
             BuildArgs = [],
             Network = null,
             Target = "final",
@@ -73,7 +77,6 @@ public sealed class DockerBuildArgumentsTests
             {
                 "buildx", "build", "--load", "--progress=plain",
                 "--file", "/src/app/Dockerfile",
-                "--tag", "my-app:latest", "--tag", "my-app:1.0.0",
                 "--target", "final",
                 "--platform", "linux/amd64,linux/arm64",
                 "--label", "org.opencontainers.image.vendor=Contoso",
@@ -86,7 +89,7 @@ public sealed class DockerBuildArgumentsTests
                 "--iidfile", "/src/app/obj/iid",
                 "/src/app/bin/Release/net10.0/publish/",
             },
-            DockerBuildArguments.Create(request, BuildMode.Buildx).ToArray());
+            DockerBuildArguments.Create(request, [], BuildMode.Buildx).ToArray());
     }
 
     [TestMethod]
@@ -94,6 +97,6 @@ public sealed class DockerBuildArgumentsTests
     {
         Assert.AreEqual(
             "id=netrc,\"src=/home/a,b/\"\"x\"\"\"",
-            DockerBuildArguments.SecretSpec(new SecretDeclaration("netrc", "/home/a,b/\"x\"", null)));
+            DockerBuildArguments.SecretSpec(new SecretReference("netrc", SecretReferenceKind.File, "/home/a,b/\"x\"")));
     }
 }

@@ -74,10 +74,10 @@ public sealed class DockerClientInfoTests
         {
             var podman = Path.Combine(folder, "podman");
             File.WriteAllText(podman, string.Empty);
-            var client = DockerClient.Locate("docker", folder);
+            var client = DockerClient.Locate("docker", folder, windows: false);
             Assert.AreEqual(podman, client.Executable);
             Assert.AreEqual("podman", client.DisplayName);
-            var error = Assert.ThrowsExactly<BuildSecretsException>(() => DockerClient.Locate("nerdctl", folder));
+            var error = Assert.ThrowsExactly<BuildSecretsException>(() => DockerClient.Locate("nerdctl", folder, windows: false));
             Assert.AreEqual("BSEC2001", error.Diagnostic.Code);
         }
         finally

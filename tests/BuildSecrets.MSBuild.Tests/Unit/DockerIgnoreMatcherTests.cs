@@ -1,4 +1,4 @@
-using BuildSecrets.MSBuild.Leaks;
+using BuildSecrets.MSBuild.BuildContext;
 using BuildSecrets.MSBuild.Tests.Infrastructure;
 
 namespace BuildSecrets.MSBuild.Tests.Unit;

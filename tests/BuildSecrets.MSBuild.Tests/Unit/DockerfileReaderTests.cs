@@ -1,4 +1,4 @@
-using BuildSecrets.MSBuild.Leaks;
+using BuildSecrets.MSBuild.Dockerfiles;
 using BuildSecrets.MSBuild.Tests.Infrastructure;
 
 namespace BuildSecrets.MSBuild.Tests.Unit;
@@ -21,10 +21,9 @@ public sealed class DockerfileReaderTests
 
         Assert.AreEqual(3, dockerfile.Instructions.Count);
         Assert.AreEqual(2, dockerfile.Instructions[1].Line);
-        CollectionAssert.AreEqual(new[] { "--network=host", "--mount=target=/root/.netrc,required=true,type=secret,id=netrc" }, dockerfile.Instructions[1].Flags.ToArray());
         Assert.AreEqual("curl -n http://127.0.0.1/", dockerfile.Instructions[1].Arguments);
         Assert.AreEqual(2, dockerfile.SecretMounts.Count);
-        Assert.AreEqual(new SecretMount("netrc", "/root/.netrc", true, 2, dockerfile.Instructions[1].Text), dockerfile.SecretMounts[0]);
+        Assert.AreEqual(new SecretMount("netrc", "/root/.netrc", true, 2), dockerfile.SecretMounts[0]);
         Assert.AreEqual("token", dockerfile.SecretMounts[1].Id);
         Assert.AreEqual("/run/secrets/token", dockerfile.SecretMounts[1].Target);
         Assert.IsFalse(dockerfile.SecretMounts[1].Required);
@@ -35,7 +34,6 @@ public sealed class DockerfileReaderTests
     {
         var dockerfile = DockerfileReader.Parse("# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN --mount=type=secret,id=pfx `\n    copy C:\\a C:\\b\n");
 
-        Assert.AreEqual('`', dockerfile.Escape);
         Assert.AreEqual(2, dockerfile.Instructions.Count);
         Assert.AreEqual("copy C:\\a C:\\b", dockerfile.Instructions[1].Arguments);
         Assert.AreEqual("pfx", dockerfile.SecretMounts.Single().Id);
@@ -47,7 +45,6 @@ public sealed class DockerfileReaderTests
         var dockerfile = DockerfileReader.Parse("FROM base\nRUN --mount=type=secret,id=a <<EOF cat > /x <<-'END'\nRUN --mount=type=secret,id=fake echo not an instruction\nEOF\n\t\tindented\n\tEND\nCOPY <<\"CFG\" /etc/cfg\nkey=value\nCFG\nENV A=1\n");
 
         CollectionAssert.AreEqual(new[] { "FROM", "RUN", "COPY", "ENV" }, dockerfile.Instructions.Select(i => i.Keyword).ToArray());
-        CollectionAssert.AreEqual(new[] { "RUN --mount=type=secret,id=fake echo not an instruction\n", "indented\n" }, dockerfile.Instructions[1].Heredocs.ToArray());
         Assert.AreEqual("a", dockerfile.SecretMounts.Single().Id);
         Assert.AreEqual(10, dockerfile.Instructions[3].Line);
     }
@@ -128,15 +125,17 @@ public sealed class DockerfileCheckTests : TaskWithFakeDockerTests
 
 
     [TestMethod]
-    public void A_required_mount_of_an_undeclared_secret_is_BSEC4005_beforeDocker_starts()
+    public void A_required_mount_of_an_undeclared_secret_is_BSEC4005_at_its_Dockerfile_line_before_docker_starts()
     {
-        Harness.WriteFile("Dockerfile", "FROM scratch\nRUN --mount=type=secret,id=netrc true\nRUN --mount=type=secret,id=npmrc,required=true npm ci\n");
+        var dockerfile = Harness.WriteFile("Dockerfile", "FROM scratch\nRUN --mount=type=secret,id=netrc true\nRUN --mount=type=secret,id=npmrc,required=true npm ci\n");
 
         Assert.IsFalse(Harness.Execute());
 
         CollectionAssert.AreEqual(new[] { "BSEC4005" }, Harness.ErrorCodes.ToArray());
         StringAssert.Contains(Harness.Engine.Errors[0].Message, "'npmrc'");
         StringAssert.Contains(Harness.Engine.Errors[0].Message, "(line 3)");
+        Assert.AreEqual(dockerfile, Harness.Engine.Errors[0].File);
+        Assert.AreEqual(3, Harness.Engine.Errors[0].LineNumber);
         Assert.AreEqual(0, Docker.Invocations.Count);
     }
 

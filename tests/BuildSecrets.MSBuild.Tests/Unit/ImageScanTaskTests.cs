@@ -34,13 +34,13 @@ public sealed class ImageScanTaskTests
         Assert.IsFalse(_harness.Execute());
         CollectionAssert.AreEqual(new[] { code }, _harness.ErrorCodes.ToArray(), _harness.Engine.Log);
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerSecret 'token'");
-        CollectionAssert.Contains(docker.Invocations.ToArray(), "image rm --no-prune consumer:latest consumer:2.0");
+        docker.AssertRemovedUntagged();
         Assert.IsNull(_harness.Task.ImageId);
         Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
     }
 
     [TestMethod]
-    public void A_secret_in_a_layer_is_BSEC5001_naming_the_path_and_step_and_the_tags_are_removed()
+    public void A_secret_in_a_layer_is_BSEC5001_naming_the_path_and_step_and_the_image_is_removed_untagged()
     {
         using var docker = Docker(new ImageArchiveBuilder().Layer("RUN --mount=type=secret,id=token cp /run/secrets/token /app/token", "app/token", Canary));
 
@@ -48,6 +48,20 @@ public sealed class ImageScanTaskTests
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "'/app/token'");
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "'RUN --mount=type=secret,id=token cp /run/secrets/token /app/token'");
         Assert.IsTrue(docker.Invocations.Contains("save " + FakeDocker.ImageId), string.Join("\n", docker.Invocations));
+    }
+
+    [TestMethod]
+    public void BSEC5001_points_at_the_Dockerfile_line_of_the_step_with_a_help_link()
+    {
+        var dockerfile = _harness.WriteFile("Dockerfile", "FROM scratch\n# copies what it should not\nRUN --mount=type=secret,id=token \\\n    cp /run/secrets/token /app/token\n");
+        using var docker = Docker(new ImageArchiveBuilder().Layer("RUN /bin/sh -c cp /run/secrets/token /app/token # buildkit", "app/token", Canary));
+
+        AssertRejected(docker, "BSEC5001");
+        var error = _harness.Engine.Errors[0];
+        Assert.AreEqual(dockerfile, error.File);
+        Assert.AreEqual(3, error.LineNumber);
+        Assert.AreEqual("https://github.com/buildsecrets/BuildSecrets.MSBuild/blob/main/README.md#bsec5001", error.HelpLink);
+        StringAssert.Contains(error.Message, "(its whole value)");
     }
 
     [TestMethod]
@@ -81,7 +95,7 @@ public sealed class ImageScanTaskTests
     }
 
     [TestMethod]
-    public void An_archive_that_cannot_be_read_is_BSEC5006_and_the_tags_are_removed()
+    public void An_archive_that_cannot_be_read_is_BSEC5006_and_the_image_is_removed_untagged()
     {
         using var docker = FakeDocker.Create(savedImage: new byte[4096]);
         File.WriteAllText(docker.ArchivePath, "this is not a tar archive, it is text long enough to fill a header block............................................................................................................................................................................................................................................................................................................................................................................................................................................................................................................");
@@ -91,7 +105,7 @@ public sealed class ImageScanTaskTests
 
         CollectionAssert.AreEqual(new[] { "BSEC5006" }, _harness.ErrorCodes.ToArray(), _harness.Engine.Log);
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerSecretScan=false");
-        CollectionAssert.Contains(docker.Invocations.ToArray(), "image rm --no-prune consumer:latest consumer:2.0");
+        docker.AssertRemovedUntagged();
     }
 
     [TestMethod]

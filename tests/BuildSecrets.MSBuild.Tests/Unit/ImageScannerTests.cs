@@ -35,7 +35,7 @@ public sealed class ImageScannerTests
 
         var leak = result.Leaks.Single();
         Assert.AreEqual("netrc", leak.SecretId);
-        Assert.AreEqual("layer", leak.Where);
+        Assert.AreEqual(LeakPlace.Layer, leak.Place);
         Assert.AreEqual("/app/netrc", leak.Location);
         Assert.AreEqual("RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /app/netrc # buildkit", leak.Step);
         Assert.AreEqual(oci ? "oci" : "classic", result.Layout);
@@ -76,7 +76,7 @@ public sealed class ImageScannerTests
     {
         var archive = new ImageArchiveBuilder().Layer("RUN build", "app/appsettings.json", $"{{\"Feed\":{{\"Password\":\"{Password}\"}}}}").Build();
 
-        Assert.AreEqual("netrc password", Scan(archive).Leaks.Single().Form);
+        Assert.AreEqual(SecretForm.NetrcPassword, Scan(archive).Leaks.Single().Needle.Form);
     }
 
     [TestMethod]
@@ -88,7 +88,7 @@ public sealed class ImageScannerTests
         var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(new string('x', prefix) + Password + "tail"));
         var archive = new ImageArchiveBuilder().Layer("RUN encode", "app/blob.txt", encoded).Build();
 
-        StringAssert.EndsWith(Scan(archive).Leaks.Single().Form, "(base64)");
+        Assert.AreEqual(SecretEncoding.Base64, Scan(archive).Leaks.Single().Needle.Encoding);
     }
 
     [TestMethod]
@@ -133,7 +133,7 @@ public sealed class ImageScannerTests
 
         var leaks = Scan(archive).Leaks;
 
-        CollectionAssert.AreEquivalent(new[] { "config Env", "config Labels", "history history entry 2" }, leaks.Select(l => $"{l.Where} {l.Location}").ToArray());
+        CollectionAssert.AreEquivalent(new[] { "Config Env", "Config Labels", "History history entry 2" }, leaks.Select(l => $"{l.Place} {l.Location}").ToArray());
     }
 
     [TestMethod]
@@ -180,7 +180,7 @@ public sealed class ImageScannerTests
             .Select(p => $"{p.Form}: {p.Value}").ToArray();
 
         CollectionAssert.Contains(parts, "ClearTextPassword: nuget-pw-0123456");
-        CollectionAssert.Contains(parts, "KEY=VALUE value: npm-token-abcdef");
+        CollectionAssert.Contains(parts, "KeyValueValue: npm-token-abcdef");
     }
 
     /// <summary>A stream that cannot seek, as the docker client's standard output.</summary>

@@ -1,3 +1,4 @@
+using BuildSecrets.MSBuild.Text;
 using BuildSecrets.MSBuild.Leaks;
 using BuildSecrets.MSBuild.Tests.Infrastructure;
 
@@ -54,8 +55,8 @@ public sealed class LeakPrecheckTests : TaskWithFakeDockerTests
             var needle = System.Text.Encoding.UTF8.GetBytes(Canary);
             Array.Copy(needle, 0, data, (1 << 20) - 5, needle.Length);
             File.WriteAllBytes(file, data);
-            CollectionAssert.AreEqual(new[] { 0 }, ContextSearch.FindInFile(file, [Canary]).ToArray());
-            CollectionAssert.AreEqual(Array.Empty<int>(), ContextSearch.FindInFile(file, ["not-in-there"]).ToArray());
+            CollectionAssert.AreEqual(new[] { 0 }, ByteSearch.FindInFile(file, [System.Text.Encoding.UTF8.GetBytes(Canary)]).ToArray());
+            CollectionAssert.AreEqual(Array.Empty<int>(), ByteSearch.FindInFile(file, [System.Text.Encoding.UTF8.GetBytes("not-in-there")]).ToArray());
         }
         finally
         {

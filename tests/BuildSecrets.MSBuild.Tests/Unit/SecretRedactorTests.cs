@@ -1,4 +1,4 @@
-using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Tests.Unit;
 
@@ -42,7 +42,6 @@ public sealed class SecretRedactorTests
     {
         var redactor = new SecretRedactor();
         redactor.Add("short", "abc");
-        Assert.IsTrue(redactor.IsEmpty);
         Assert.AreEqual("abc def", redactor.Redact("abc def"));
     }
 }

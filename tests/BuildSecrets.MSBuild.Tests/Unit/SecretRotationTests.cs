@@ -1,5 +1,5 @@
 using BuildSecrets.MSBuild.Tests.Infrastructure;
-using BuildSecrets.MSBuild.Validation;
+using BuildSecrets.MSBuild.Docker;
 using Microsoft.Build.Utilities;
 
 namespace BuildSecrets.MSBuild.Tests.Unit;

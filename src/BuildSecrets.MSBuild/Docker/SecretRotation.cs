@@ -2,8 +2,9 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
+using BuildSecrets.MSBuild.Secrets;
 
-namespace BuildSecrets.MSBuild.Validation;
+namespace BuildSecrets.MSBuild.Docker;
 
 /// <summary>
 /// Makes the steps that mount a secret re-run when its content changes. BuildKit does not look at
@@ -66,29 +67,14 @@ internal sealed class SecretRotation
             }
         }
 
-        var folder = Path.GetDirectoryName(_keyFile)!;
-        Directory.CreateDirectory(folder);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(_keyFile)!);
         var key = new byte[KeyLength];
         using (var random = RandomNumberGenerator.Create())
         {
             random.GetBytes(key);
         }
 
-#if NET
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            using var stream = new FileStream(_keyFile, new FileStreamOptions
-            {
-                Mode = FileMode.Create,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-            stream.Write(key, 0, key.Length);
-            return key;
-        }
-#endif
-        File.WriteAllBytes(_keyFile, key);
+        PrivateFiles.Write(_keyFile, key, replace: true);
         return key;
     }
 }

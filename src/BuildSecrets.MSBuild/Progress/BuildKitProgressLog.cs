@@ -2,7 +2,19 @@ using System;
 using System.Collections.Generic;
 using System.Text.RegularExpressions;
 
-namespace BuildSecrets.MSBuild.Docker;
+namespace BuildSecrets.MSBuild.Progress;
+
+/// <summary>What a line of build output is, to the log: a step starting or failing (shown at minimal verbosity), or the rest.</summary>
+internal enum ProgressLineKind
+{
+    Other,
+
+    /// <summary>The first line of a step: BuildKit's <c>#N [stage n/m] INSTRUCTION</c>, Podman's <c>STEP n/m: INSTRUCTION</c>.</summary>
+    StepStart,
+
+    /// <summary>A step's error: BuildKit's <c>#N ERROR: ...</c>.</summary>
+    StepError,
+}
 
 /// <summary>
 /// Follows BuildKit's plain progress output line by line and remembers enough to explain a failure:
@@ -27,8 +39,8 @@ internal sealed class BuildKitProgressLog
 
     private static readonly Regex PodmanStep = new(@"^STEP \d+/\d+: (.*)$", RegexOptions.CultureInvariant);
 
-    /// <summary>Records one line; returns true when it starts a step (worth showing at low verbosity).</summary>
-    public bool Add(string line)
+    /// <summary>Records one line and says what it is: the one definition of a step start.</summary>
+    public ProgressLineKind Add(string line)
     {
         lock (_gate)
         {
@@ -45,13 +57,13 @@ internal sealed class BuildKitProgressLog
             if (podmanStep.Success)
             {
                 _podmanStep = podmanStep.Groups[1].Value;
-                return true;
+                return ProgressLineKind.StepStart;
             }
 
             var match = VertexLine.Match(line);
             if (!match.Success)
             {
-                return false;
+                return ProgressLineKind.Other;
             }
 
             var vertex = int.Parse(match.Groups[1].Value);
@@ -60,13 +72,13 @@ internal sealed class BuildKitProgressLog
             {
                 var isNew = !_names.ContainsKey(vertex);
                 _names[vertex] = rest;
-                return isNew;
+                return isNew ? ProgressLineKind.StepStart : ProgressLineKind.Other;
             }
 
             if (rest.StartsWith("ERROR:", StringComparison.Ordinal) || rest.StartsWith("ERROR ", StringComparison.Ordinal))
             {
                 _errors.Add((vertex, rest.Substring(6).Trim()));
-                return true;
+                return ProgressLineKind.StepError;
             }
 
             var output = OutputLine.Match(rest);
@@ -84,7 +96,7 @@ internal sealed class BuildKitProgressLog
                 _names[vertex] = rest;
             }
 
-            return false;
+            return ProgressLineKind.Other;
         }
     }
 

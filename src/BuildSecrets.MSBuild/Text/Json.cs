@@ -3,11 +3,15 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
-namespace BuildSecrets.MSBuild.Leaks;
+namespace BuildSecrets.MSBuild.Text;
+
+/// <summary>A document that is not JSON; the message says what is wrong, never what the document holds.</summary>
+internal sealed class JsonFormatException(string message) : FormatException(message);
 
 /// <summary>
-/// A small JSON reader for the few documents of an image archive (manifest, index, config), which
-/// .NET Framework cannot read without a package: objects become dictionaries, arrays lists.
+/// A small JSON reader for the few documents the package reads (an image archive's manifest, index
+/// and config; the project's secrets.json), which .NET Framework cannot read without a package:
+/// objects become dictionaries, arrays lists, numbers doubles.
 /// </summary>
 internal static class Json
 {
@@ -187,5 +191,5 @@ internal static class Json
         }
     }
 
-    private static ImageArchiveException Error(string problem) => new($"a JSON document of the archive is malformed ({problem})");
+    private static JsonFormatException Error(string problem) => new($"malformed JSON ({problem})");
 }

@@ -1,24 +1,27 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Text;
 
-namespace BuildSecrets.MSBuild.Leaks;
+namespace BuildSecrets.MSBuild.Text;
 
-/// <summary>Finds which of a set of values occur in a file, reading it in chunks with an overlap so no match is split.</summary>
-internal static class ContextSearch
+/// <summary>
+/// Searching bytes for byte strings: in a buffer (vectorized on .NET), and in a file read in chunks
+/// with an overlap so that no match is split. Shared by the context check and the image scan.
+/// </summary>
+internal static class ByteSearch
 {
     private const int ChunkSize = 1 << 20;
 
-    /// <summary>The indexes of the <paramref name="needles"/> found in the file.</summary>
-    public static IReadOnlyCollection<int> FindInFile(string path, IReadOnlyList<string> needles)
+    /// <summary>Whether <paramref name="needle"/> occurs in <paramref name="haystack"/>.</summary>
+    public static bool Contains(byte[] haystack, byte[] needle) => IndexOf(haystack, haystack.Length, needle) >= 0;
+
+    /// <summary>The indexes of the <paramref name="patterns"/> found in the file.</summary>
+    public static IReadOnlyCollection<int> FindInFile(string path, IReadOnlyList<byte[]> patterns)
     {
-        var patterns = new byte[needles.Count][];
         var longest = 1;
-        for (var i = 0; i < needles.Count; i++)
+        foreach (var pattern in patterns)
         {
-            patterns[i] = Encoding.UTF8.GetBytes(needles[i]);
-            longest = Math.Max(longest, patterns[i].Length);
+            longest = Math.Max(longest, pattern.Length);
         }
 
         var found = new HashSet<int>();
@@ -29,7 +32,7 @@ internal static class ContextSearch
         while ((read = stream.Read(buffer, carried, ChunkSize)) > 0)
         {
             var length = carried + read;
-            for (var i = 0; i < patterns.Length; i++)
+            for (var i = 0; i < patterns.Count; i++)
             {
                 if (!found.Contains(i) && IndexOf(buffer, length, patterns[i]) >= 0)
                 {
@@ -37,7 +40,7 @@ internal static class ContextSearch
                 }
             }
 
-            if (found.Count == patterns.Length)
+            if (found.Count == patterns.Count)
             {
                 break;
             }
@@ -51,7 +54,7 @@ internal static class ContextSearch
     }
 
     /// <summary>Where <paramref name="needle"/> first occurs in the first <paramref name="length"/> bytes, or -1.</summary>
-    internal static int IndexOf(byte[] haystack, int length, byte[] needle)
+    public static int IndexOf(byte[] haystack, int length, byte[] needle)
     {
 #if NET
         return haystack.AsSpan(0, length).IndexOf(needle);

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace BuildSecrets.MSBuild.Leaks;
+namespace BuildSecrets.MSBuild.Dockerfiles;
 
 /// <summary>A Dockerfile that cannot be read; the message names the line and the problem, never more than the instruction.</summary>
 internal sealed class DockerfileParseException : Exception
@@ -16,70 +16,6 @@ internal sealed class DockerfileParseException : Exception
     }
 
     public int Line { get; }
-}
-
-/// <summary>One instruction: its keyword (upper case), flags, arguments and heredoc bodies.</summary>
-internal sealed record DockerfileInstruction(
-    string Keyword,
-    IReadOnlyList<string> Flags,
-    string Arguments,
-    IReadOnlyList<string> Heredocs,
-    int Line,
-    int StageIndex,
-    string Text);
-
-/// <summary>A build stage: its FROM image as written, and its name when it has one.</summary>
-internal sealed record DockerfileStage(int Index, string Image, string? Name, int Line);
-
-/// <summary>A <c>RUN --mount=type=secret</c>, with BuildKit's defaults applied.</summary>
-internal sealed record SecretMount(string Id, string Target, bool Required, int Line, string InstructionText);
-
-/// <summary>An ARG or ENV declaration.</summary>
-internal sealed record VariableDeclaration(string Kind, string Name, string? Value, int Line);
-
-/// <summary>What the package needs to know of a Dockerfile.</summary>
-internal sealed class ParsedDockerfile
-{
-    public char Escape { get; init; } = '\\';
-
-    public IReadOnlyList<DockerfileInstruction> Instructions { get; init; } = [];
-
-    public IReadOnlyList<DockerfileStage> Stages { get; init; } = [];
-
-    public IReadOnlyList<SecretMount> SecretMounts { get; init; } = [];
-
-    public IReadOnlyList<VariableDeclaration> Variables { get; init; } = [];
-
-    /// <summary>
-    /// The image the final stage is built on, with global ARGs substituted (build arguments win over
-    /// defaults) and stage names followed; null for <c>scratch</c> or when it cannot be told.
-    /// </summary>
-    public string? FinalBaseImage(IReadOnlyDictionary<string, string> buildArgs)
-    {
-        var globals = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var instruction in Instructions.TakeWhile(i => i.Keyword != "FROM").Where(i => i.Keyword == "ARG"))
-        {
-            foreach (var (name, value) in DockerfileReader.Declarations(instruction.Arguments, legacyEnv: false))
-            {
-                globals[name] = buildArgs.TryGetValue(name, out var given) ? given : value ?? string.Empty;
-            }
-        }
-
-        var seen = new HashSet<int>();
-        for (var stage = Stages.Count > 0 ? Stages[Stages.Count - 1] : null; stage is not null && seen.Add(stage.Index);)
-        {
-            var image = DockerfileReader.Substitute(stage.Image, globals);
-            var named = Stages.FirstOrDefault(s => s.Index < stage.Index && string.Equals(s.Name, image, StringComparison.OrdinalIgnoreCase));
-            if (named is null)
-            {
-                return image.Length == 0 || image.IndexOf('$') >= 0 || string.Equals(image, "scratch", StringComparison.OrdinalIgnoreCase) ? null : image;
-            }
-
-            stage = named;
-        }
-
-        return null;
-    }
 }
 
 /// <summary>
@@ -167,14 +103,13 @@ internal static class DockerfileReader
                 rest = rest.Substring(end).TrimStart();
             }
 
-            var heredocs = new List<string>();
+            // Heredoc bodies are skipped: the instruction's own line is what the checks read.
             if (HeredocKeywords.Contains(keyword))
             {
                 foreach (Match marker in HeredocMarker.Matches(rest))
                 {
                     var word = marker.Groups[2].Success ? marker.Groups[2].Value : marker.Groups[3].Success ? marker.Groups[3].Value : marker.Groups[4].Value;
                     var stripTabs = marker.Groups[1].Value == "-";
-                    var body = new StringBuilder();
                     var closed = false;
                     while (index < lines.Length)
                     {
@@ -184,33 +119,28 @@ internal static class DockerfileReader
                             closed = true;
                             break;
                         }
-
-                        body.Append(stripTabs ? line.TrimStart('\t') : line).Append('\n');
                     }
 
                     if (!closed)
                     {
                         throw new DockerfileParseException($"the heredoc '<<{word}' of '{Shorten(content)}' is never closed", start);
                     }
-
-                    heredocs.Add(body.ToString());
                 }
             }
 
-            var text1 = Shorten(content);
+            var shortened = Shorten(content);
             if (keyword == "FROM")
             {
-                stages.Add(ParseFrom(rest, stages.Count, start, text1));
+                stages.Add(ParseFrom(rest, stages.Count, start, shortened));
             }
 
-            var stageIndex = stages.Count - 1;
-            instructions.Add(new DockerfileInstruction(keyword, flags, rest, heredocs, start, stageIndex, text1));
+            instructions.Add(new DockerfileInstruction(keyword, rest, start));
 
             if (keyword == "RUN")
             {
                 foreach (var flag in flags.Where(f => f.StartsWith("--mount=", StringComparison.Ordinal)))
                 {
-                    if (ParseSecretMount(flag.Substring("--mount=".Length), start, text1) is { } mount)
+                    if (ParseSecretMount(flag.Substring("--mount=".Length), start, shortened) is { } mount)
                     {
                         mounts.Add(mount);
                     }
@@ -225,7 +155,7 @@ internal static class DockerfileReader
             }
         }
 
-        return new ParsedDockerfile { Escape = escape, Instructions = instructions, Stages = stages, SecretMounts = mounts, Variables = variables };
+        return new ParsedDockerfile { Instructions = instructions, Stages = stages, SecretMounts = mounts, Variables = variables };
     }
 
     /// <summary>
@@ -321,7 +251,7 @@ internal static class DockerfileReader
 
         var required = options.TryGetValue("required", out var requiredText)
             && (requiredText is null || string.Equals(requiredText, "true", StringComparison.OrdinalIgnoreCase));
-        return new SecretMount(id!, target ?? "/run/secrets/" + id, required, line, text);
+        return new SecretMount(id!, target ?? "/run/secrets/" + id, required, line);
     }
 
     /// <summary>The fields of a CSV record ('"' quotes, '""' for a quote inside).</summary>

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using BuildSecrets.MSBuild.Leaks;
 
-namespace BuildSecrets.MSBuild.Docker;
+namespace BuildSecrets.MSBuild.Secrets;
 
 /// <summary>
 /// Masks secret values in lines before they reach the MSBuild log, so that a step which prints a
@@ -18,7 +18,17 @@ internal sealed class SecretRedactor
 
     private readonly List<(string Id, string Value)> _values = new();
 
-    public bool IsEmpty => _values.Count == 0;
+    /// <summary>A redactor for the values of the given secrets (id to value).</summary>
+    public static SecretRedactor For(IReadOnlyDictionary<string, string> values)
+    {
+        var redactor = new SecretRedactor();
+        foreach (var value in values)
+        {
+            redactor.Add(value.Key, value.Value);
+        }
+
+        return redactor;
+    }
 
     /// <summary>Adds a secret's whole value and the meaningful values inside it (see <see cref="SecretValues.Parts"/>).</summary>
     public void Add(string id, string secret)

@@ -4,7 +4,7 @@ using System.IO;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace BuildSecrets.MSBuild.Leaks;
+namespace BuildSecrets.MSBuild.BuildContext;
 
 /// <summary>
 /// The rules of a build context's .dockerignore as BuildKit applies them: one pattern a line

@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using BuildSecrets.MSBuild.Diagnostics;
-using BuildSecrets.MSBuild.Leaks;
+using BuildSecrets.MSBuild.Text;
 
-namespace BuildSecrets.MSBuild.Validation;
+namespace BuildSecrets.MSBuild.Secrets;
 
 /// <summary>
 /// The project's .NET user secrets: the secrets.json that 'dotnet user-secrets' writes for the
@@ -53,7 +53,7 @@ internal sealed class UserSecrets
                 _values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 Flatten(Json.Parse(File.ReadAllText(path)), null, _values);
             }
-            catch (ImageArchiveException)
+            catch (JsonFormatException)
             {
                 _values = null;
                 return (null, Messages.UserSecretsFileInvalid(id, path), false);

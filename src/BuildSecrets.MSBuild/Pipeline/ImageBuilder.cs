@@ -1,0 +1,109 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using BuildSecrets.MSBuild.Diagnostics;
+using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Progress;
+using BuildSecrets.MSBuild.Secrets;
+
+namespace BuildSecrets.MSBuild.Pipeline;
+
+/// <summary>What the build produced: an untagged image, and the secrets its output printed.</summary>
+internal sealed record BuiltImage(string ImageId, TimeSpan Duration, IReadOnlyList<BuildArgument> BuildArgs, IReadOnlyList<Diagnostic> PrintedSecrets);
+
+/// <summary>
+/// Stage 4, build: runs the client with the secrets handed over safely, streams its output to the
+/// log (masked), and explains a failure. The image is not tagged: only a proven image is.
+/// </summary>
+internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Engine engine, SecretRedactor redactor)
+{
+    public async Task<BuiltImage> BuildAsync(
+        BuildRequest request,
+        IReadOnlyList<DeclaredSecret> secrets,
+        IReadOnlyDictionary<string, string> values,
+        CancellationToken graceful,
+        CancellationToken forceful)
+    {
+        request = WithRotationVersions(request, secrets, values);
+        log.Important("BuildSecrets: building image '{0}' from '{1}' with {2} (client {3}, engine {4}).",
+            request.Repository, request.Dockerfile, engine.BuildCommand, engine.Info.ClientVersion, engine.Info.ServerVersion);
+
+        using var handoff = SecretHandoff.Create(secrets, values, engine.ReadsSecretsFromEnvironment);
+        var arguments = DockerBuildArguments.Create(request, handoff.References, engine.Mode);
+        log.Detail("BuildSecrets: {0} {1}", engine.Client.Executable, redactor.Redact(string.Join(" ", arguments.Select(QuoteForDisplay))));
+
+        if (engine.Mode == BuildMode.Buildx && options.RunBuildChecks && BuildChecks.Supported(engine.Info.BuildxVersion))
+        {
+            foreach (var finding in await engine.Client.CheckAsync(arguments, graceful))
+            {
+                log.Report(Messages.BuildCheck(finding.Rule, finding.Description, request.Dockerfile, finding.Line));
+            }
+        }
+
+        var progress = new BuildKitProgressLog();
+        var printed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var outcome = await engine.Client.BuildAsync(
+            arguments, engine.Mode, request.ImageIdFile, handoff.ChildEnvironment, line => OnLine(progress, printed, line), forceful, graceful);
+        graceful.ThrowIfCancellationRequested();
+
+        var printedSecrets = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToArray();
+        if (outcome.ExitCode != 0)
+        {
+            log.ReportAll(printedSecrets);
+            throw new BuildSecretsException(Messages.BuildFailed(redactor.Redact(progress.FailedStep), outcome.ExitCode, redactor.Redact(progress.FailureDetail)));
+        }
+
+        if (outcome.ImageId is null)
+        {
+            throw new BuildSecretsException(Messages.BuildProducedNoImage(request.ImageIdFile));
+        }
+
+        return new BuiltImage(outcome.ImageId, outcome.Duration, request.BuildArgs, printedSecrets);
+    }
+
+    /// <summary>Adds BUILDSECRETS_&lt;ID&gt;_VERSION build arguments for the secrets with Rotate="true".</summary>
+    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, string> values)
+    {
+        var rotated = secrets.Where(s => s.Rotate).ToArray();
+        if (rotated.Length == 0)
+        {
+            return request;
+        }
+
+        var rotation = new SecretRotation(SecretRotation.DefaultKeyFile(options.GetEnvironmentVariable, options.Windows));
+        var args = request.BuildArgs.ToList();
+        foreach (var secret in rotated)
+        {
+            var name = SecretRotation.ArgumentName(secret.Id);
+            args.Add(new BuildArgument(name, rotation.Version(values.TryGetValue(secret.Id, out var value) ? value : string.Empty)));
+            log.Detail("BuildSecrets: steps that declare ARG {0} re-run when DockerSecret '{1}' changes.", name, secret.Id);
+        }
+
+        return request with { BuildArgs = args };
+    }
+
+    /// <summary>Masks each line, remembers which secrets were printed and where, and logs step starts and errors as important.</summary>
+    private void OnLine(BuildKitProgressLog progress, Dictionary<string, string> printed, string line)
+    {
+        var kind = progress.Add(line);
+        var redacted = redactor.Redact(line, out var secretIds);
+        foreach (var id in secretIds)
+        {
+            lock (printed)
+            {
+                if (!printed.ContainsKey(id))
+                {
+                    printed[id] = progress.StepOf(line);
+                }
+            }
+        }
+
+        log.Message(kind != ProgressLineKind.Other, redacted);
+    }
+
+    private static string QuoteForDisplay(string argument) =>
+        argument.Length > 0 && argument.IndexOfAny([' ', '"', '\'', '\t']) < 0 ? argument : "'" + argument.Replace("'", "'\\''") + "'";
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using BuildSecrets.MSBuild.Diagnostics;
+using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Dockerfiles;
+using BuildSecrets.MSBuild.Leaks;
+using BuildSecrets.MSBuild.Secrets;
+
+namespace BuildSecrets.MSBuild.Pipeline;
+
+/// <summary>
+/// Stage 5, prove: streams <c>docker save</c> of the built image through the scanner (the layers
+/// added on top of the final stage's base image, the config, the history) and turns what it finds
+/// into coded errors that point at the Dockerfile step.
+/// </summary>
+internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedactor redactor)
+{
+    /// <summary>The leaks found in the image; empty when it is proven clean, or when there is nothing to search for.</summary>
+    public async Task<IReadOnlyList<Diagnostic>> ProveAsync(
+        string repository, string dockerfilePath, ParsedDockerfile dockerfile, BuiltImage image, IReadOnlyDictionary<string, string> values, bool scan, CancellationToken cancellationToken)
+    {
+        if (values.Count == 0)
+        {
+            return [];
+        }
+
+        if (!scan)
+        {
+            log.Report(Messages.ScanSkipped());
+            return [];
+        }
+
+        foreach (var value in values)
+        {
+            if (SecretValues.WhyNotVerifiable(value.Value) is { } reason)
+            {
+                log.Report(Messages.SecretNotVerifiable(value.Key, reason));
+            }
+        }
+
+        var needles = values.SelectMany(v => SecretValues.Needles(v.Key, v.Value)).ToArray();
+        if (needles.Length == 0)
+        {
+            return [];
+        }
+
+        var baseImage = dockerfile.FinalBaseImage(image.BuildArgs.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last().Value));
+        var started = DateTime.UtcNow;
+        ScanResult result;
+        try
+        {
+            result = await ScanAsync(client, image.ImageId, baseImage, needles, cancellationToken);
+        }
+        catch (ImageArchiveException exception)
+        {
+            return [Messages.ScanFailed($"the archive of 'docker save' is not understood: {exception.Message}.")];
+        }
+        catch (ImageSaveException exception)
+        {
+            return [Messages.ScanFailed(exception.Message)];
+        }
+
+        if (baseImage is not null && result.BaseImageMissing)
+        {
+            log.Detail("BuildSecrets: the base image '{0}' is not in the engine; every layer is scanned.", baseImage);
+        }
+
+        var leaks = result.Leaks.Select(leak => Describe(leak, dockerfilePath, dockerfile)).ToList();
+        log.Important("BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({4} base layer(s) left out; {3:0.0} MB read), the config and the history, in {5:0.0} s: {6}.",
+            repository,
+            string.Join(", ", values.Keys),
+            result.LayersScanned,
+            result.BytesScanned / 1048576.0,
+            result.LayersSkipped,
+            (DateTime.UtcNow - started).TotalSeconds,
+            leaks.Count == 0 ? "none found" : $"{leaks.Count} leak(s)");
+        return leaks;
+    }
+
+    /// <summary>
+    /// Scans an image exactly as a build does: the layers of <paramref name="baseImage"/> (when the
+    /// engine has it) are left out, the rest is streamed from <c>docker save</c>. The benchmark calls it too.
+    /// </summary>
+    public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, string? baseImage, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
+    {
+        var baseLayers = baseImage is null ? null : await client.LayerDiffIdsAsync(baseImage, cancellationToken);
+        var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers ?? [], StringComparer.Ordinal));
+        ScanResult? result = null;
+        await client.SaveAsync(imageId, (stream, token) => Task.Run(() => result = scanner.Scan(stream, token), token), cancellationToken);
+        return result! with { BaseImageMissing = baseImage is not null && baseLayers is null };
+    }
+
+    private Diagnostic Describe(LeakFinding leak, string dockerfilePath, ParsedDockerfile dockerfile)
+    {
+        var line = leak.Step is null ? 0 : dockerfile.LineOfStep(leak.Step);
+        var diagnostic = leak.Place switch
+        {
+            LeakPlace.Layer => Messages.SecretInLayer(leak.SecretId, leak.Needle.Description, redactor.Redact(leak.Location), leak.Step is null ? null : redactor.Redact(leak.Step)),
+            LeakPlace.Config => Messages.SecretInConfig(leak.SecretId, leak.Needle.Description, leak.Location),
+            _ => Messages.SecretInHistory(leak.SecretId, leak.Needle.Description, redactor.Redact(leak.Step ?? leak.Location)),
+        };
+        return line > 0 ? diagnostic.At(dockerfilePath, line) : diagnostic;
+    }
+}

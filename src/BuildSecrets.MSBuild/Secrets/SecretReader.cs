@@ -1,0 +1,23 @@
+using System;
+using System.Collections.Generic;
+
+namespace BuildSecrets.MSBuild.Secrets;
+
+/// <summary>Stage 2 of a build, read the secrets: each declared secret's value from its source.</summary>
+internal static class SecretReader
+{
+    /// <summary>The value of every secret that has one, by id (empty values are left out).</summary>
+    public static IReadOnlyDictionary<string, string> ReadAll(IEnumerable<DeclaredSecret> secrets)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var secret in secrets)
+        {
+            if (secret.Source.Read() is { Length: > 0 } value)
+            {
+                values.Add(secret.Id, value);
+            }
+        }
+
+        return values;
+    }
+}
