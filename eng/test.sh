@@ -27,6 +27,12 @@ export "${setup?}"
 export BUILDSECRETS_DOCKER DOCKER_BUILDKIT=1
 echo "test.sh: docker client for the tests: $BUILDSECRETS_DOCKER" >&2
 
+# Podman runs RUN steps with runc: crun refuses hosts whose cgroups are mounted in hybrid mode
+# (v1 controllers plus a v2 hierarchy that holds any controller), as some CI machines are.
+mkdir -p artifacts
+printf '[engine]\nruntime = "runc"\n' > artifacts/containers.conf
+export CONTAINERS_CONF="$root/artifacts/containers.conf"
+
 # Podman keeps its own images: give it the offline base image too.
 if ! podman image exists buildsecrets-test/runtime-curl:1; then
   "$BUILDSECRETS_DOCKER" save buildsecrets-test/runtime-curl:1 | podman load >&2

@@ -6,6 +6,9 @@ namespace BuildSecrets.MSBuild.Diagnostics;
 /// before the build (in the request, the context and the Dockerfile), 5xxx leaks found in the
 /// build's output and in the built image. Messages name the thing at fault and say how to fix it;
 /// none ever contains a secret value. Those about a Dockerfile carry its path and line.
+/// Every message is a factory of the same shape (code, severity, text that names the thing at fault
+/// and the fix): the catalog repeats that shape on purpose, so that each code and its words are read
+/// in one place and the README's table can be checked against it.
 /// </summary>
 internal static class Messages
 {

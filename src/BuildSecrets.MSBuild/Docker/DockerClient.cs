@@ -1,10 +1,5 @@
-using System;
-using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using BuildSecrets.MSBuild.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
@@ -21,6 +16,8 @@ internal sealed class ImageSaveException(string message) : Exception(message);
 internal sealed class DockerClient
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
+    private static readonly char[] PathSeparators = ['/', '\\'];
+    private static readonly char[] LineBreaks = ['\r', '\n'];
 
     /// <summary>The client used when DockerCli is not set.</summary>
     public const string DefaultCli = "docker";
@@ -57,7 +54,7 @@ internal sealed class DockerClient
     internal static string? ResolveExecutable(string cli, string? pathVariable, bool windows)
     {
         var extensions = windows ? new[] { string.Empty, ".exe", ".cmd", ".bat" } : new[] { string.Empty };
-        if (cli.IndexOf('/') >= 0 || cli.IndexOf('\\') >= 0)
+        if (cli.IndexOfAny(PathSeparators) >= 0)
         {
             return extensions.Select(e => Path.GetFullPath(cli + e)).FirstOrDefault(File.Exists);
         }
@@ -187,7 +184,7 @@ internal sealed class DockerClient
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         return result.ExitCode != 0
             ? null
-            : result.StandardOutput.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+            : result.StandardOutput.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
     }
 
     /// <summary>Runs BuildKit's build checks (<c>buildx build --check</c>) and returns their findings.</summary>
@@ -277,7 +274,7 @@ internal sealed class DockerClient
     private Command Wrap(IEnumerable<string> arguments) =>
         Cli.Wrap(Executable).WithArguments(arguments).WithValidation(CommandResultValidation.None);
 
-    private async Task<T> StartAsync<T>(Command command, Func<CommandTask<T>> execute)
+    private static async Task<T> StartAsync<T>(Command command, Func<CommandTask<T>> execute)
     {
         try
         {
@@ -292,7 +289,7 @@ internal sealed class DockerClient
 
     private static string FirstLines(string text)
     {
-        var lines = text.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries).Take(3);
+        var lines = text.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Take(3);
         return string.Join(" ", lines).Trim();
     }
 

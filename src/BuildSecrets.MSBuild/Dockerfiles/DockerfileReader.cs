@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -29,6 +26,9 @@ internal static class DockerfileReader
     private static readonly string[] HeredocKeywords = ["RUN", "COPY", "ADD"];
 
     private const int MaxTextLength = 200;
+
+    /// <summary>The names BuildKit accepts for a mount's target, in its order of preference.</summary>
+    private static readonly string[] TargetOptions = ["target", "dst", "destination"];
 
     public static ParsedDockerfile Parse(string text)
     {
@@ -238,7 +238,7 @@ internal static class DockerfileReader
         }
 
         options.TryGetValue("id", out var id);
-        var target = new[] { "target", "dst", "destination" }.Select(k => options.TryGetValue(k, out var t) ? t : null).FirstOrDefault(t => !string.IsNullOrEmpty(t));
+        var target = TargetOptions.Select(k => options.TryGetValue(k, out var t) ? t : null).FirstOrDefault(t => !string.IsNullOrEmpty(t));
         if (string.IsNullOrEmpty(id))
         {
             if (string.IsNullOrEmpty(target))

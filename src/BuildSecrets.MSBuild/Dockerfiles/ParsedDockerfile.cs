@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 
 namespace BuildSecrets.MSBuild.Dockerfiles;
 
@@ -49,7 +46,7 @@ internal sealed class ParsedDockerfile
             var named = Stages.FirstOrDefault(s => s.Index < stage.Index && string.Equals(s.Name, image, StringComparison.OrdinalIgnoreCase));
             if (named is null)
             {
-                return image.Length == 0 || image.IndexOf('$') >= 0 || string.Equals(image, "scratch", StringComparison.OrdinalIgnoreCase) ? null : image;
+                return image.Length == 0 || image.Contains("$") || string.Equals(image, "scratch", StringComparison.OrdinalIgnoreCase) ? null : image;
             }
 
             stage = named;
@@ -75,7 +72,7 @@ internal sealed class ParsedDockerfile
             }
 
             var arguments = Collapse(instruction.Arguments);
-            if (arguments.Length > best.Length && step.IndexOf(arguments, StringComparison.Ordinal) >= 0)
+            if (arguments.Length > best.Length && step.Contains(arguments))
             {
                 best = (arguments.Length, instruction.Line);
             }

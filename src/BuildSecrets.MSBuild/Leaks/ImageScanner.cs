@@ -1,11 +1,7 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
-using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading;
 using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Leaks;
@@ -263,7 +259,8 @@ internal sealed class ImageScanner
                 return (Document(BlobName(configDigest)), "oci");
             }
 
-            var first = Json.Array(node, "manifests").FirstOrDefault();
+            var manifests = Json.Array(node, "manifests");
+            var first = manifests.Count > 0 ? manifests[0] : null;
             node = Json.String(first, "digest") is { } digest ? Document(BlobName(digest)) : null;
         }
 

@@ -1,7 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using BuildSecrets.MSBuild.Diagnostics;
 using System.Text;
 using BuildSecrets.MSBuild.Dockerfiles;
@@ -41,7 +38,7 @@ internal static class LeakPrecheck
         {
             foreach (var secret in secrets)
             {
-                if (secret.Needles.Any(needle => arg.Value.IndexOf(needle, StringComparison.Ordinal) >= 0))
+                if (secret.Needles.Any(needle => arg.Value.Contains(needle)))
                 {
                     found.Add(Messages.SecretInBuildArg(secret.Id, arg.Name));
                 }
@@ -61,7 +58,7 @@ internal static class LeakPrecheck
         {
             for (var i = 0; i < lines.Length; i++)
             {
-                if (secret.Needles.Any(needle => lines[i].IndexOf(needle, StringComparison.Ordinal) >= 0))
+                if (secret.Needles.Any(needle => lines[i].Contains(needle)))
                 {
                     found.Add(Messages.SecretInDockerfile(secret.Id, dockerfile, i + 1));
                     break;

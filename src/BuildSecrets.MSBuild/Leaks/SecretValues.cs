@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -111,7 +108,7 @@ internal static class SecretValues
             ? credentials
             : parts.Where(p => p.Form == SecretForm.WholeValue).Concat(parts.Where(p => p.Form == SecretForm.Line).OrderByDescending(p => p.Value.Length).Take(1)).ToArray();
         var searchable = chosen.Where(p => IsSearchable(p.Value)).GroupBy(p => p.Value, StringComparer.Ordinal).Select(g => g.First()).ToArray();
-        return searchable.Where(p => !searchable.Any(other => other.Value.Length < p.Value.Length && p.Value.IndexOf(other.Value, StringComparison.Ordinal) >= 0)).ToArray();
+        return searchable.Where(p => !searchable.Any(other => other.Value.Length < p.Value.Length && p.Value.Contains(other.Value))).ToArray();
     }
 
     /// <summary>The needles of one secret: each part to search for, plain and base64; empty when nothing can be searched for reliably.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Model;

@@ -1,5 +1,3 @@
-using System.Threading;
-using System.Threading.Tasks;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Model;

@@ -1,6 +1,3 @@
-using System.Collections.Generic;
-using System.Threading;
-using System.Threading.Tasks;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Secrets;
 

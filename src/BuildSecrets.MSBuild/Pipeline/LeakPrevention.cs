@@ -1,6 +1,4 @@
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using BuildSecrets.MSBuild.BuildContext;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Dockerfiles;

@@ -1,5 +1,4 @@
-using System;
-using System.Collections.Generic;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace BuildSecrets.MSBuild.Progress;
@@ -66,7 +65,7 @@ internal sealed class BuildKitProgressLog
                 return ProgressLineKind.Other;
             }
 
-            var vertex = int.Parse(match.Groups[1].Value);
+            var vertex = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
             var rest = match.Groups[2].Value;
             if (rest.StartsWith("[", StringComparison.Ordinal))
             {
@@ -106,7 +105,7 @@ internal sealed class BuildKitProgressLog
         lock (_gate)
         {
             var match = VertexLine.Match(line);
-            return match.Success && _names.TryGetValue(int.Parse(match.Groups[1].Value), out var name) ? name : "(build output)";
+            return match.Success && _names.TryGetValue(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), out var name) ? name : "(build output)";
         }
     }
 

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Linq;
 using BuildSecrets.MSBuild.Leaks;
 
 namespace BuildSecrets.MSBuild.Secrets;
@@ -53,7 +50,7 @@ internal sealed class SecretRedactor
         List<string>? found = null;
         foreach (var (id, value) in _values)
         {
-            if (line.IndexOf(value, StringComparison.Ordinal) >= 0)
+            if (line.Contains(value))
             {
                 line = line.Replace(value, Mask);
                 found ??= new List<string>();

@@ -1,9 +1,6 @@
-using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
-using System.Threading;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Model;
@@ -19,6 +16,7 @@ namespace BuildSecrets.MSBuild.Tasks;
 /// Builds the project's container image with BuildKit, passing the DockerSecret items as secret
 /// mounts. Translates items to a <see cref="BuildRequest"/>, validates it, runs the client and logs.
 /// </summary>
+[SuppressMessage("Reliability", "CA1001", Justification = "MSBuild never disposes a task; the token sources live exactly as long as the task object.")]
 public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
 {
     private static readonly TimeSpan ForcefulStopDelay = TimeSpan.FromSeconds(5);

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
@@ -48,54 +46,34 @@ internal static class Json
             case '{':
                 position++;
                 var map = new Dictionary<string, object?>(StringComparer.Ordinal);
-                SkipWhitespace(text, ref position);
-                if (Peek(text, position) == '}')
+                if (!ClosesAtOnce(text, ref position, '}'))
                 {
-                    position++;
-                    return map;
-                }
-
-                while (true)
-                {
-                    SkipWhitespace(text, ref position);
-                    var key = ReadString(text, ref position);
-                    SkipWhitespace(text, ref position);
-                    Expect(text, ref position, ':');
-                    map[key] = ReadValue(text, ref position);
-                    SkipWhitespace(text, ref position);
-                    if (Peek(text, position) == ',')
+                    do
                     {
-                        position++;
-                        continue;
+                        SkipWhitespace(text, ref position);
+                        var key = ReadString(text, ref position);
+                        SkipWhitespace(text, ref position);
+                        Expect(text, ref position, ':');
+                        map[key] = ReadValue(text, ref position);
                     }
-
-                    Expect(text, ref position, '}');
-                    return map;
+                    while (AnotherItem(text, ref position, '}'));
                 }
+
+                return map;
 
             case '[':
                 position++;
                 var list = new List<object?>();
-                SkipWhitespace(text, ref position);
-                if (Peek(text, position) == ']')
+                if (!ClosesAtOnce(text, ref position, ']'))
                 {
-                    position++;
-                    return list;
-                }
-
-                while (true)
-                {
-                    list.Add(ReadValue(text, ref position));
-                    SkipWhitespace(text, ref position);
-                    if (Peek(text, position) == ',')
+                    do
                     {
-                        position++;
-                        continue;
+                        list.Add(ReadValue(text, ref position));
                     }
-
-                    Expect(text, ref position, ']');
-                    return list;
+                    while (AnotherItem(text, ref position, ']'));
                 }
+
+                return list;
 
             case '"':
                 return ReadString(text, ref position);
@@ -107,7 +85,7 @@ internal static class Json
                 return Literal(text, ref position, "null", null);
             default:
                 var start = position;
-                while (position < text.Length && "+-0123456789.eE".IndexOf(text[position]) >= 0)
+                while (position < text.Length && IsNumberCharacter(text[position]))
                 {
                     position++;
                 }
@@ -180,6 +158,35 @@ internal static class Json
 
         position++;
     }
+
+    /// <summary>Whether an object or array closes right after it opens (the closing character is then read).</summary>
+    private static bool ClosesAtOnce(string text, ref int position, char close)
+    {
+        SkipWhitespace(text, ref position);
+        if (Peek(text, position) != close)
+        {
+            return false;
+        }
+
+        position++;
+        return true;
+    }
+
+    /// <summary>After an item: true when a ',' announces another, false when the closing character ends the object or array.</summary>
+    private static bool AnotherItem(string text, ref int position, char close)
+    {
+        SkipWhitespace(text, ref position);
+        if (Peek(text, position) == ',')
+        {
+            position++;
+            return true;
+        }
+
+        Expect(text, ref position, close);
+        return false;
+    }
+
+    private static bool IsNumberCharacter(char c) => c is (>= '0' and <= '9') or '+' or '-' or '.' or 'e' or 'E';
 
     private static char Peek(string text, int position) => position < text.Length ? text[position] : '\0';
 

@@ -23,7 +23,7 @@ public sealed class SecretHygieneTests
     [TestCleanup]
     public async Task RemoveImage() => await DockerEngine.RemoveImageAsync(_repository + ":latest");
 
-    private string ProjectBody(string url) => $"""
+    private static string ProjectBody(string url) => $"""
           <ItemGroup>
             <DockerSecret Include="netrc" Source="../netrc" />
             <DockerSecret Include="token" EnvironmentVariable="HYGIENE_TOKEN" />

@@ -125,7 +125,7 @@ public sealed class PackageTests
         Assert.AreEqual(0, publish.ExitCode, publish.ToString());
         var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
         StringAssert.Contains(build, $"--file {Path.Combine(consumer.ProjectFolder, "Dockerfile")}");
-        StringAssert.Contains(build, "--tag consumer:latest");
+        docker.AssertTaggedAfterProof("consumer:latest");
         Assert.IsTrue(build.EndsWith(" " + consumer.PublishFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal), build);
         StringAssert.Contains(publish.Output, $"IMAGE: consumer:latest tag=latest id={FakeDocker.ImageId}");
         StringAssert.Contains(publish.Output, $"IMAGE ID: {FakeDocker.ImageId}");
@@ -154,7 +154,7 @@ public sealed class PackageTests
         Assert.AreEqual(0, publish.ExitCode, publish.ToString());
         var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
         StringAssert.Contains(build, $"--file {Path.Combine(consumer.ProjectFolder, "docker", "App.Dockerfile")}");
-        StringAssert.Contains(build, "--tag team/my-app:1.2.3 --tag team/my-app:stable");
+        docker.AssertTaggedAfterProof("team/my-app:1.2.3", "team/my-app:stable");
         StringAssert.Contains(build, "--build-arg CONFIGURATION=Release");
         StringAssert.Contains(build, "--network none");
         Assert.IsTrue(build.EndsWith(" " + consumer.ProjectFolder, StringComparison.Ordinal), build);
@@ -169,9 +169,10 @@ public sealed class PackageTests
         var publish = await consumer.PublishAsync(null, $"DockerCli={docker.Path}", "ContainerImageTag=v7");
 
         Assert.AreEqual(0, publish.ExitCode, publish.ToString());
-        var build = docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
-        StringAssert.Contains(build, "--tag consumer:v7 ");
-        Assert.IsFalse(build.Contains(":latest", StringComparison.Ordinal), build);
+        docker.AssertTaggedAfterProof("consumer:v7");
+        var tags = docker.Invocations.Where(i => i.StartsWith("tag ", StringComparison.Ordinal)).ToArray();
+        Assert.AreEqual(1, tags.Length, string.Join("\n", docker.Invocations));
+        Assert.IsFalse(tags[0].Contains(":latest", StringComparison.Ordinal), tags[0]);
     }
 
     [TestMethod]

@@ -4,13 +4,13 @@ using BuildSecrets.MSBuild.Tests.Infrastructure;
 namespace BuildSecrets.MSBuild.Tests.Unit;
 
 [TestClass]
-public sealed class BuildChecksTests
+public sealed class BuildChecksTests : TaskWithFakeDockerTests
 {
     // As 'docker buildx build --check' (buildx 0.15+) prints its findings.
     private const string CheckOutput = """
         Check complete, 2 warnings have been found!
 
-        WARNING: SecretsUsedInArgOrEnv - https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/
+        WARNING: SecretsUsedInArgOrEnv - https://docs.Docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/
         Do not use ARG or ENV instructions for sensitive data (ARG "NPM_TOKEN")
         Dockerfile:3
         --------------------
@@ -18,7 +18,7 @@ public sealed class BuildChecksTests
            3 | >>> ARG NPM_TOKEN
         --------------------
 
-        WARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/
+        WARNING: JSONArgsRecommended - https://docs.Docker.com/go/dockerfile/rule/json-args-recommended/
         JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals
         Dockerfile:6
         """;
@@ -59,30 +59,26 @@ public sealed class BuildChecksTests
     [TestMethod]
     public void With_buildx_the_findings_become_warnings_BSEC4010_naming_the_rule()
     {
-        using var harness = new TaskHarness();
-        using var docker = FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, check: string.Join("\n", CheckOutput.Split('\n').Select(l => $"echo '{l.Replace("'", "'\\''", StringComparison.Ordinal)}'")));
-        harness.Task.DockerCli = docker.Path;
+        UseDocker(FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, check: string.Join("\n", CheckOutput.Split('\n').Select(l => $"echo '{l.Replace("'", "'\\''", StringComparison.Ordinal)}'"))));
 
-        Assert.IsTrue(harness.Execute(), harness.Engine.Log);
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
-        var warnings = harness.Engine.Warnings.Where(w => w.Code == "BSEC4010").Select(w => w.Message).ToArray();
-        Assert.AreEqual(2, warnings.Length, harness.Engine.Log);
+        var warnings = Harness.Engine.Warnings.Where(w => w.Code == "BSEC4010").Select(w => w.Message).ToArray();
+        Assert.AreEqual(2, warnings.Length, Harness.Engine.Log);
         StringAssert.StartsWith(warnings[0], "Build check SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data");
         StringAssert.Contains(warnings[0], "line 3");
-        Assert.IsTrue(docker.Invocations.Any(i => i.StartsWith("buildx build --check", StringComparison.Ordinal)));
-        Assert.IsTrue(docker.Invocations.Any(i => i.StartsWith("buildx build --load", StringComparison.Ordinal)));
+        Assert.IsTrue(Docker.Invocations.Any(i => i.StartsWith("buildx build --check", StringComparison.Ordinal)));
+        Assert.IsTrue(Docker.Invocations.Any(i => i.StartsWith("buildx build --load", StringComparison.Ordinal)));
     }
 
     [TestMethod]
     public void DockerBuildChecks_false_skips_them()
     {
-        using var harness = new TaskHarness();
-        using var docker = FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, check: "echo 'WARNING: X - y'");
-        harness.Task.DockerCli = docker.Path;
-        harness.Task.RunBuildChecks = false;
+        UseDocker(FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, check: "echo 'WARNING: X - y'"));
+        Harness.Task.RunBuildChecks = false;
 
-        Assert.IsTrue(harness.Execute(), harness.Engine.Log);
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
-        Assert.IsFalse(docker.Invocations.Any(i => i.Contains("--check", StringComparison.Ordinal)));
+        Assert.IsFalse(Docker.Invocations.Any(i => i.Contains("--check", StringComparison.Ordinal)));
     }
 }

@@ -9,7 +9,7 @@ public sealed class DocumentationTests
 {
     private static readonly Regex Code = new(@"""(BSEC\d{4})""");
 
-    private static IReadOnlyList<string> CodesInSource() =>
+    private static string[] CodesInSource() =>
         Code.Matches(File.ReadAllText(Path.Combine(Repository.Root, "src", "BuildSecrets.MSBuild", "Diagnostics", "Messages.cs")))
             .Select(m => m.Groups[1].Value)
             .ToArray();
@@ -18,7 +18,7 @@ public sealed class DocumentationTests
     public void Codes_are_unique_and_present()
     {
         var codes = CodesInSource();
-        Assert.IsTrue(codes.Count >= 20, $"only {codes.Count} codes found");
+        Assert.IsTrue(codes.Length >= 20, $"only {codes.Length} codes found");
         CollectionAssert.AllItemsAreUnique(codes.ToArray());
     }
 
@@ -28,6 +28,15 @@ public sealed class DocumentationTests
         var readme = File.ReadAllText(Repository.Readme);
         var missing = CodesInSource().Where(c => !readme.Contains($"`{c}`", StringComparison.Ordinal)).ToArray();
         CollectionAssert.AreEqual(Array.Empty<string>(), missing, "codes missing from README.md: " + string.Join(", ", missing));
+    }
+
+    [TestMethod]
+    public void Every_code_has_the_README_anchor_its_help_link_points_to()
+    {
+        var readme = File.ReadAllText(Repository.Readme);
+        var missing = CodesInSource().Where(c => !readme.Contains($"<a id=\"{c.ToLowerInvariant()}\"></a>`{c}`", StringComparison.Ordinal)).ToArray();
+        CollectionAssert.AreEqual(Array.Empty<string>(), missing, "codes without an anchor in README.md: " + string.Join(", ", missing));
+        StringAssert.StartsWith(new BuildSecrets.MSBuild.Diagnostics.Diagnostic("BSEC1001", BuildSecrets.MSBuild.Diagnostics.Severity.Error, "m").HelpLink, "https://github.com/buildsecrets/BuildSecrets.MSBuild/blob/main/README.md#bsec1001");
     }
 
     [TestMethod]

@@ -5,33 +5,27 @@ using Microsoft.Build.Utilities;
 namespace BuildSecrets.MSBuild.Tests.Unit;
 
 [TestClass]
-public sealed class SecretRotationTests
+public sealed class SecretRotationTests : TaskWithFakeDockerTests
 {
     private const string Canary = "Canary-rotate-6a1e0f9b3d";
 
-    private TaskHarness _harness = null!;
-
     [TestInitialize]
-    public void CreateHarness()
+    public void UseAHomeForTheRotationKey()
     {
-        _harness = new TaskHarness();
-        _harness.Environment["HOME"] = Path.Combine(_harness.ProjectDirectory, "home");
+        Harness.Environment["HOME"] = Path.Combine(Harness.ProjectDirectory, "home");
     }
 
-    [TestCleanup]
-    public void DeleteHarness() => _harness.Dispose();
-
+    /// <summary>One build with a fresh fake client, so that its only build invocation is this build's.</summary>
     private string BuildWith(string value)
     {
-        using var docker = FakeDocker.Create();
-        _harness.Task.DockerCli = docker.Path;
-        _harness.Environment["TOKEN"] = value;
+        UseDocker(FakeDocker.Create());
+        Harness.Environment["TOKEN"] = value;
         var item = new TaskItem("my.token");
         item.SetMetadata("EnvironmentVariable", "TOKEN");
         item.SetMetadata("Rotate", "true");
-        _harness.Task.Secrets = [item];
-        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
-        return docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
+        Harness.Task.Secrets = [item];
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+        return Docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal));
     }
 
     private static string Version(string build)
@@ -51,7 +45,7 @@ public sealed class SecretRotationTests
         StringAssert.Matches(first, new System.Text.RegularExpressions.Regex("^[0-9a-f]{32}$"));
         Assert.AreEqual(first, again);
         Assert.AreNotEqual(first, rotated);
-        Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal));
+        Assert.IsFalse(Harness.Engine.Log.Contains(Canary, StringComparison.Ordinal));
     }
 
     [TestMethod]
@@ -61,7 +55,7 @@ public sealed class SecretRotationTests
         var plain = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Canary)))[..32];
         Assert.AreNotEqual(plain, version);
 
-        var keyFile = Path.Combine(_harness.Environment["HOME"], ".buildsecrets", "rotation.key");
+        var keyFile = Path.Combine(Harness.Environment["HOME"], ".buildsecrets", "rotation.key");
         Assert.AreEqual(32, new FileInfo(keyFile).Length);
         Assert.IsFalse(OperatingSystem.IsWindows(), "these tests run on Linux (the fake docker is a shell script)");
         if (!OperatingSystem.IsWindows())
@@ -71,7 +65,7 @@ public sealed class SecretRotationTests
         }
 
         // Another user (another key) gets another version for the same secret.
-        _harness.Environment["HOME"] = Path.Combine(_harness.ProjectDirectory, "other-home");
+        Harness.Environment["HOME"] = Path.Combine(Harness.ProjectDirectory, "other-home");
         Assert.AreNotEqual(version, Version(BuildWith(Canary)));
     }
 
