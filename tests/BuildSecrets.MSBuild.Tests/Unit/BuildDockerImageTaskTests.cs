@@ -40,6 +40,30 @@ public sealed class BuildDockerImageTaskTests
     }
 
     [TestMethod]
+    public void The_task_yields_the_node_while_docker_builds_and_takes_it_back_before_it_returns()
+    {
+        using var docker = FakeDocker.Create();
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Secrets = [TaskHarness.FileSecret("netrc", _harness.WriteFile("netrc", "machine a login b password c0ffee"))];
+
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+
+        Assert.AreEqual(1, _harness.Engine.Yields);
+        Assert.AreEqual(1, _harness.Engine.Reacquires);
+        CollectionAssert.Contains(_harness.Engine.MessagesWhileYielded, "#5 DONE 0.4s", "the build's progress was not logged while the node was yielded");
+    }
+
+    [TestMethod]
+    public void The_task_takes_the_node_back_when_the_build_fails()
+    {
+        _harness.Task.DockerCli = "/nonexistent/docker";
+
+        Assert.IsFalse(_harness.Execute());
+
+        Assert.AreEqual(_harness.Engine.Yields, _harness.Engine.Reacquires);
+    }
+
+    [TestMethod]
     public void Progress_streams_into_the_log_with_step_lines_at_high_importance_and_a_summary()
     {
         using var docker = FakeDocker.Create();
