@@ -17,16 +17,16 @@ internal sealed record SearchableSecret(string Id, IReadOnlyList<string> Needles
 /// </summary>
 internal static class LeakPrecheck
 {
-    /// <param name="isExcluded">Whether the context's .dockerignore excludes a path relative to the context (with '/').</param>
+    /// <param name="ignore">The context's .dockerignore rules.</param>
     public static IReadOnlyList<Diagnostic> Check(
         BuildRequest request,
         IReadOnlyList<SearchableSecret> secrets,
-        Func<string, bool> isExcluded)
+        DockerIgnoreMatcher ignore)
     {
         var found = new List<Diagnostic>();
         CheckBuildArgs(request, secrets, found);
         CheckDockerfileText(request.Dockerfile, secrets, found);
-        CheckContext(request, secrets, isExcluded, found);
+        CheckContext(request, secrets, ignore, found);
         return found;
     }
 
@@ -65,7 +65,7 @@ internal static class LeakPrecheck
         }
     }
 
-    private static void CheckContext(BuildRequest request, IReadOnlyList<SearchableSecret> secrets, Func<string, bool> isExcluded, List<Diagnostic> found)
+    private static void CheckContext(BuildRequest request, IReadOnlyList<SearchableSecret> secrets, DockerIgnoreMatcher ignore, List<Diagnostic> found)
     {
         if (!Directory.Exists(request.Context))
         {
@@ -79,7 +79,7 @@ internal static class LeakPrecheck
             var source = Path.GetFullPath(secret.Source!);
             sources.Add(source);
             var relative = RelativeTo(context, source);
-            if (relative is not null && !isExcluded(relative))
+            if (relative is not null && !ignore.IsExcluded(relative))
             {
                 found.Add(Messages.SecretInContext(secret.Id, source, context));
             }
@@ -93,10 +93,9 @@ internal static class LeakPrecheck
 
         var needles = searchable.SelectMany(s => s.Needles).ToArray();
         var owners = searchable.SelectMany(s => s.Needles.Select(_ => s.Id)).ToArray();
-        foreach (var file in Directory.EnumerateFiles(context, "*", SearchOption.AllDirectories))
+        foreach (var file in ContextFiles.Enumerate(context, ignore))
         {
-            var relative = RelativeTo(context, file);
-            if (relative is null || sources.Contains(Path.GetFullPath(file)) || isExcluded(relative))
+            if (sources.Contains(Path.GetFullPath(file)))
             {
                 continue;
             }

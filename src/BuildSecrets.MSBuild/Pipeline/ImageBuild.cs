@@ -78,7 +78,7 @@ internal sealed class ImageBuild
         var values = ReadSecretValues(request.Secrets, validator);
         var dockerfile = ReadDockerfile(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
-        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Key, SecretValues.PlainStrings(v.Value))).ToArray(), ignore.IsExcluded)
+        var prechecks = LeakPrecheck.Check(request, values.Select(v => new SearchableSecret(v.Key, SecretValues.PlainStrings(v.Value))).ToArray(), ignore)
             .Concat(LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, request.Secrets))
             .ToArray();
         foreach (var problem in prechecks)

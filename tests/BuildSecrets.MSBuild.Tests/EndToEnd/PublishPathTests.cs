@@ -143,10 +143,8 @@ public sealed class PublishPathTests
     /// <summary>The "Consumer -> image (id)" line names the tagged image; returns its id.</summary>
     private async Task<string> AssertImageAsync(CommandOutcome outcome)
     {
-        var prefix = $"Consumer -> {_repository}:latest (";
-        var line = outcome.Output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
-        Assert.IsNotNull(line, $"no '{prefix}' line: {outcome}");
-        var imageId = line.Substring(prefix.Length).TrimEnd(')');
+        var imageId = ConsumerProject.LoggedImageId(outcome.Output, _repository + ":latest");
+        Assert.IsNotNull(imageId, $"no 'Consumer -> {_repository}:latest' line: {outcome}");
         StringAssert.StartsWith(imageId, "sha256:");
         var inspect = await DockerEngine.RunAsync("image", "inspect", "--format", "{{.Id}}", _repository + ":latest");
         Assert.AreEqual(imageId, inspect.Output.Trim(), inspect.ToString());

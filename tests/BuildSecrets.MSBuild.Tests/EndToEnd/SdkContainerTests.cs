@@ -51,8 +51,7 @@ public sealed class SdkContainerTests
         Assert.AreEqual(refused, publish.ExitCode != 0, publish.ToString());
         Assert.AreEqual(refused, publish.Output.Contains("error BSEC1030:", StringComparison.Ordinal), publish.ToString());
         Assert.IsFalse(publish.Output.Contains("error CONTAINER", StringComparison.Ordinal), "the SDK's container targets got as far as building");
-        var prefix = $"Consumer -> {_repository}:latest (";
-        var built = publish.Output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        var built = ConsumerProject.LoggedImageId(publish.Output, _repository + ":latest");
         var inspect = await DockerEngine.RunAsync("image", "inspect", "--format", "{{.Id}}", _repository + ":latest");
         if (built is null)
         {
@@ -62,7 +61,7 @@ public sealed class SdkContainerTests
         else
         {
             StringAssert.Contains(publish.Output, "none found", "the image was not scanned");
-            Assert.AreEqual(built.Substring(prefix.Length).TrimEnd(')'), inspect.Output.Trim(), "the image under the name is not the one this package built and scanned");
+            Assert.AreEqual(built, inspect.Output.Trim(), "the image under the name is not the one this package built and scanned");
         }
     }
 }

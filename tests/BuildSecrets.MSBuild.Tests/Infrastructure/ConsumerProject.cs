@@ -77,6 +77,17 @@ internal sealed class ConsumerProject : IDisposable
         return consumer;
     }
 
+    /// <summary>
+    /// The image id of the package's "Consumer -&gt; &lt;image&gt; (&lt;id&gt;)" line for <paramref name="image"/>
+    /// (repository:tag), the last one when there are several, or null when the output has none.
+    /// </summary>
+    public static string? LoggedImageId(string output, string image)
+    {
+        var prefix = $"Consumer -> {image} (";
+        var line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line?.Substring(prefix.Length).TrimEnd(')');
+    }
+
     public string WriteProjectFile(string relativePath, string content) => WriteFile(Path.Combine(ProjectFolder, relativePath), content);
 
     /// <summary>Writes a file beside the project folder, outside it.</summary>
