@@ -5,7 +5,7 @@ namespace BuildSecrets.MSBuild.Tests.EndToEnd;
 /// <summary>
 /// Beside the .NET SDK's own container support (PublishContainer), which names its image the same
 /// way: the SDK's image, never scanned, must never end up under the name this package proved.
-/// The SDK's targets run for real until this package stops them (BSEC1030), before they build
+/// The SDK's targets run for real until this package stops them (BSEC1040), before they build
 /// anything (so no base image has to be pulled).
 /// </summary>
 [TestClass]
@@ -29,7 +29,7 @@ public sealed class SdkContainerTests
     [DataRow(Web, "-t:PublishContainer", true)]
     [DataRow(Web, "-p:PublishProfile=DefaultContainer", true)]
     [DataRow(Console, "-p:EnableSdkContainerSupport=true", false)]
-    public async Task The_SDKs_PublishContainer_in_the_same_publish_fails_with_BSEC1030_and_leaves_only_a_scanned_image_under_the_name(
+    public async Task The_SDKs_PublishContainer_in_the_same_publish_fails_with_BSEC1040_and_leaves_only_a_scanned_image_under_the_name(
         string sdk, string argument, bool refused)
     {
         using var consumer = await ConsumerProject.CreateAsync(
@@ -49,7 +49,7 @@ public sealed class SdkContainerTests
             [argument, "-p:DockerBuildNetwork=none", $"-p:DockerCli={DockerEngine.Cli}", $"-p:ContainerRepository={_repository}"]);
 
         Assert.AreEqual(refused, publish.ExitCode != 0, publish.ToString());
-        Assert.AreEqual(refused, publish.Output.Contains("error BSEC1030:", StringComparison.Ordinal), publish.ToString());
+        Assert.AreEqual(refused, publish.Output.Contains("error BSEC1040:", StringComparison.Ordinal), publish.ToString());
         Assert.IsFalse(publish.Output.Contains("error CONTAINER", StringComparison.Ordinal), "the SDK's container targets got as far as building");
         var built = ConsumerProject.LoggedImageId(publish.Output, _repository + ":latest");
         var inspect = await DockerEngine.RunAsync("image", "inspect", "--format", "{{.Id}}", _repository + ":latest");

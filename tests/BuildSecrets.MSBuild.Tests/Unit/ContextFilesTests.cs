@@ -7,39 +7,8 @@ namespace BuildSecrets.MSBuild.Tests.Unit;
 [TestClass]
 public sealed class ContextFilesTests
 {
-    /// <summary>The .dockerignore Visual Studio's "Add Docker support" writes at the solution root.</summary>
-    public const string VisualStudioDockerIgnore = """
-        **/.classpath
-        **/.dockerignore
-        **/.env
-        **/.git
-        **/.gitignore
-        **/.project
-        **/.settings
-        **/.toolstarget
-        **/.vs
-        **/.vscode
-        **/*.*proj.user
-        **/*.dbmdl
-        **/*.jfm
-        **/azds.yaml
-        **/bin
-        **/charts
-        **/docker-compose*
-        **/Dockerfile*
-        **/node_modules
-        **/npm-debug.log
-        **/obj
-        **/secrets.dev.yaml
-        **/values.dev.yaml
-        LICENSE
-        README.md
-        !**/.gitignore
-        !.git/HEAD
-        !.git/config
-        !.git/packed-refs
-        !.git/refs/heads/**
-        """;
+    /// <summary>The .dockerignore Visual Studio's "Add Docker support" writes at the solution root, as the sample has it.</summary>
+    private static string VisualStudioDockerIgnore => File.ReadAllText(Path.Combine(Repository.Root, "samples", "VsDockerSupport", ".dockerignore"));
 
     private string _context = null!;
 
