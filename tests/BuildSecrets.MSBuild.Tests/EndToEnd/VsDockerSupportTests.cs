@@ -68,6 +68,18 @@ public sealed class VsDockerSupportTests
         }
     }
 
+    [TestMethod]
+    public async Task Visual_Studios_DockerfilePath_names_the_Dockerfile_when_DockerfileFile_is_not_set()
+    {
+        using var consumer = await ConsumerProject.CreateAsync(
+            TestContext.TestName!, "<PropertyGroup><DockerfilePath>docker/App.Dockerfile</DockerfilePath></PropertyGroup>");
+
+        var evaluation = await consumer.RunDotnetAsync("msbuild", null, ["-restore", "-t:_DockerBuildComputeSettings", "-getProperty:DockerfileFile"]);
+
+        Assert.AreEqual(0, evaluation.ExitCode, evaluation.ToString());
+        StringAssert.Contains(evaluation.Output, Path.Combine(consumer.ProjectFolder, "docker", "App.Dockerfile"));
+    }
+
     private static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
