@@ -13,6 +13,7 @@ namespace BuildSecrets.MSBuild.BuildContext;
 internal sealed class DockerIgnoreMatcher
 {
     private readonly List<(Regex Pattern, bool Exclude)> _rules = new();
+    private readonly List<string> _exceptions = new();
 
     private DockerIgnoreMatcher(string? file)
     {
@@ -70,6 +71,10 @@ internal sealed class DockerIgnoreMatcher
             if (pattern.Length > 0)
             {
                 matcher._rules.Add((new Regex(ToRegex(pattern), RegexOptions.CultureInvariant), exclude));
+                if (!exclude)
+                {
+                    matcher._exceptions.Add(pattern);
+                }
             }
         }
 
@@ -90,6 +95,24 @@ internal sealed class DockerIgnoreMatcher
         }
 
         return excluded;
+    }
+
+    /// <summary>
+    /// Whether BuildKit looks inside an excluded folder: only when an exception ('!') pattern starts
+    /// with the folder's path (as its context walker decides). Otherwise nothing under it is sent.
+    /// </summary>
+    public bool MayIncludeUnder(string relativeFolder)
+    {
+        var folder = Clean(relativeFolder.Replace('\\', '/')) + "/";
+        foreach (var exception in _exceptions)
+        {
+            if ((exception + "/").StartsWith(folder, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool MatchesOrParentMatches(Regex pattern, string path)

@@ -109,6 +109,10 @@ internal static class Messages
         "BSEC1023",
         $"DockerSsh id '{id}' is not valid, or is declared twice. Use letters, digits, '.', '_' and '-' once each; the Dockerfile mounts it with RUN --mount=type=ssh,id={id}.");
 
+    public static Diagnostic SdkContainerPublishConflict(string reference) => Error(
+        "BSEC1040",
+        $"The .NET SDK's container support (target PublishContainer: -t:PublishContainer, PublishProfile=DefaultContainer or WebPublishMethod=Container) runs in the same publish as this package's image build, and would write an image this package never scans over '{reference}'. Publish with one of them: leave out -t:PublishContainer and the container publish profile to build the Dockerfile with its secrets (the image is scanned), or set DockerBuildEnabled=false to let the SDK build its image without the Dockerfile and its secrets.");
+
     // 2xxx: the docker client and the engine.
     public static Diagnostic CliNotFound(string cli) => Error(
         "BSEC2001",

@@ -1,4 +1,5 @@
 using System.IO;
+using BuildSecrets.MSBuild.BuildContext;
 using BuildSecrets.MSBuild.Diagnostics;
 using System.Text;
 using BuildSecrets.MSBuild.Dockerfiles;
@@ -18,17 +19,17 @@ internal sealed record SearchableSecret(string Id, IReadOnlyList<string> Needles
 /// </summary>
 internal static class LeakPrecheck
 {
-    /// <param name="isExcluded">Whether the context's .dockerignore excludes a path relative to the context (with '/').</param>
+    /// <param name="ignore">The context's .dockerignore rules.</param>
     public static IReadOnlyList<Diagnostic> Check(
         BuildRequest request,
         IReadOnlyList<DeclaredSecret> declared,
         IReadOnlyList<SearchableSecret> secrets,
-        Func<string, bool> isExcluded)
+        DockerIgnoreMatcher ignore)
     {
         var found = new List<Diagnostic>();
         CheckBuildArgs(request, secrets, found);
         CheckDockerfileText(request.Dockerfile, secrets, found);
-        CheckContext(request, declared, secrets, isExcluded, found);
+        CheckContext(request, declared, secrets, ignore, found);
         return found;
     }
 
@@ -67,7 +68,7 @@ internal static class LeakPrecheck
         }
     }
 
-    private static void CheckContext(BuildRequest request, IReadOnlyList<DeclaredSecret> declared, IReadOnlyList<SearchableSecret> secrets, Func<string, bool> isExcluded, List<Diagnostic> found)
+    private static void CheckContext(BuildRequest request, IReadOnlyList<DeclaredSecret> declared, IReadOnlyList<SearchableSecret> secrets, DockerIgnoreMatcher ignore, List<Diagnostic> found)
     {
         if (!Directory.Exists(request.Context))
         {
@@ -85,8 +86,8 @@ internal static class LeakPrecheck
 
             var source = Path.GetFullPath(file);
             sources.Add(source);
-            var relative = RelativeTo(context, source);
-            if (relative is not null && !isExcluded(relative))
+            var relative = ContextFiles.RelativeTo(context, source);
+            if (relative is not null && !ignore.IsExcluded(relative))
             {
                 found.Add(Messages.SecretInContext(id, source, context));
             }
@@ -100,10 +101,9 @@ internal static class LeakPrecheck
 
         var needles = searchable.SelectMany(s => s.Needles).Select(n => Encoding.UTF8.GetBytes(n)).ToArray();
         var owners = searchable.SelectMany(s => s.Needles.Select(_ => s.Id)).ToArray();
-        foreach (var file in Directory.EnumerateFiles(context, "*", SearchOption.AllDirectories))
+        foreach (var file in ContextFiles.Enumerate(context, ignore))
         {
-            var relative = RelativeTo(context, file);
-            if (relative is null || sources.Contains(Path.GetFullPath(file)) || isExcluded(relative))
+            if (sources.Contains(Path.GetFullPath(file)))
             {
                 continue;
             }
@@ -143,13 +143,5 @@ internal static class LeakPrecheck
         }
 
         return found;
-    }
-
-    /// <summary>The path relative to the folder with '/' separators, or null when it is not inside it.</summary>
-    internal static string? RelativeTo(string folder, string path)
-    {
-        var root = folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        var comparison = Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        return path.StartsWith(root, comparison) ? path.Substring(root.Length).Replace('\\', '/') : null;
     }
 }

@@ -21,7 +21,7 @@ internal sealed class LeakPrevention(IBuildLog log)
         var dockerfile = Read(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
         var searchable = values.Select(v => new SearchableSecret(v.Key, SecretValues.PlainStrings(v.Value))).ToArray();
-        var problems = LeakPrecheck.Check(request, secrets, searchable, ignore.IsExcluded)
+        var problems = LeakPrecheck.Check(request, secrets, searchable, ignore)
             .Concat(LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets));
         return log.ReportAll(problems) ? null : dockerfile;
     }

@@ -123,7 +123,21 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
                 GetEnvironmentVariable = GetEnvironmentVariable,
                 Windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows),
             };
-            var result = new ImageBuild(new TaskLog(this), options).RunAsync(CreateRequest(), _graceful.Token, _forceful.Token).GetAwaiter().GetResult();
+            var request = CreateRequest();
+            ImageBuildResult? result;
+            // The docker work is long and out of process: yield the node to other projects meanwhile
+            // (paths were made full above, so a working folder changed by them does not matter).
+            var engine = BuildEngine as IBuildEngine3;
+            engine?.Yield();
+            try
+            {
+                result = new ImageBuild(new TaskLog(this), options).RunAsync(request, _graceful.Token, _forceful.Token).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                engine?.Reacquire();
+            }
+
             if (result is not null)
             {
                 SetOutputs(result);

@@ -34,7 +34,14 @@ internal sealed class ConsumerProject : IDisposable
     /// <summary>The temp folder (TMPDIR) of this consumer's builds, to prove nothing is left there.</summary>
     public string TempFolder => Path.Combine(Folder, "tmp");
 
-    public static async Task<ConsumerProject> CreateAsync(string testName, string projectBody, string? dockerfile = null, string program = DefaultProgram)
+    /// <summary>The Program.cs of a Microsoft.NET.Sdk.Web consumer: an empty ASP.NET Core app.</summary>
+    public const string WebProgram = """
+        var app = WebApplication.CreateBuilder(args).Build();
+        app.Run();
+        """;
+
+    public static async Task<ConsumerProject> CreateAsync(
+        string testName, string projectBody, string? dockerfile = null, string program = DefaultProgram, string sdk = "Microsoft.NET.Sdk")
     {
         var feed = await PackageFeed.FolderAsync();
         var consumer = new ConsumerProject(testName, Repository.NewTempFolder("consumer"));
@@ -48,7 +55,7 @@ internal sealed class ConsumerProject : IDisposable
             </configuration>
             """);
         consumer.WriteProjectFile("Consumer.csproj", $"""
-            <Project Sdk="Microsoft.NET.Sdk">
+            <Project Sdk="{sdk}">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
                 <TargetFramework>net10.0</TargetFramework>
@@ -68,6 +75,17 @@ internal sealed class ConsumerProject : IDisposable
         }
 
         return consumer;
+    }
+
+    /// <summary>
+    /// The image id of the package's "Consumer -&gt; &lt;image&gt; (&lt;id&gt;)" line for <paramref name="image"/>
+    /// (repository:tag), the last one when there are several, or null when the output has none.
+    /// </summary>
+    public static string? LoggedImageId(string output, string image)
+    {
+        var prefix = $"Consumer -> {image} (";
+        var line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line?.Substring(prefix.Length).TrimEnd(')');
     }
 
     public string WriteProjectFile(string relativePath, string content) => WriteFile(Path.Combine(ProjectFolder, relativePath), content);
@@ -100,8 +118,15 @@ internal sealed class ConsumerProject : IDisposable
             variables[name] = value;
         }
 
-        var arguments = new List<string> { verb, verb == "msbuild" ? "-p:Configuration=Release" : "-c:Release", "-nodeReuse:false", "-tl:off", "-v:n", $"-bl:{Path.Combine(logFolder, $"{verb}-{run}.binlog")}" };
-        arguments.AddRange(extraArguments);
+        var extra = extraArguments.ToArray();
+        var arguments = new List<string> { verb, verb == "msbuild" ? "-p:Configuration=Release" : "-c:Release", "-nodeReuse:false", $"-bl:{Path.Combine(logFolder, $"{verb}-{run}.binlog")}" };
+        if (!extra.Any(a => a.StartsWith("-tl:", StringComparison.Ordinal)))
+        {
+            // The console logger at normal verbosity, unless the test asks for the terminal logger as a user gets it.
+            arguments.AddRange(["-tl:off", "-v:n"]);
+        }
+
+        arguments.AddRange(extra);
         return await Commands.RunAsync("dotnet", arguments, ProjectFolder, variables, Path.Combine(logFolder, $"{verb}-{run}.log"), TimeSpan.FromMinutes(10), interruptWhen);
     }
 

@@ -30,6 +30,28 @@ public sealed class BuildDockerImageTaskTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    public void The_task_yields_the_node_while_docker_builds_and_takes_it_back_before_it_returns()
+    {
+        Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", Harness.WriteFile("netrc", "machine a login b password c0ffee"))];
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(1, Harness.Engine.Yields);
+        Assert.AreEqual(1, Harness.Engine.Reacquires);
+        CollectionAssert.Contains(Harness.Engine.MessagesWhileYielded, "#5 DONE 0.4s", "the build's progress was not logged while the node was yielded");
+    }
+
+    [TestMethod]
+    public void The_task_takes_the_node_back_when_the_build_fails()
+    {
+        Harness.Task.DockerCli = "/nonexistent/docker";
+
+        Assert.IsFalse(Harness.Execute());
+
+        Assert.AreEqual(Harness.Engine.Yields, Harness.Engine.Reacquires);
+    }
+
+    [TestMethod]
     public void Progress_streams_into_the_log_with_step_lines_at_high_importance_and_a_summary()
     {
         Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", Harness.WriteFile("netrc", "machine a login b password c0ffee"))];
