@@ -18,7 +18,7 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
     public async Task<BuiltImage> BuildAsync(
         BuildRequest request,
         IReadOnlyList<DeclaredSecret> secrets,
-        IReadOnlyDictionary<string, string> values,
+        IReadOnlyDictionary<string, byte[]> values,
         CancellationToken graceful,
         CancellationToken forceful)
     {
@@ -40,8 +40,10 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
 
         var progress = new BuildKitProgressLog();
         var printed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var output = new OutputRedactor(redactor, (line, kind, secretIds) => OnLine(progress, printed, line, kind, secretIds));
         var outcome = await engine.Client.BuildAsync(
-            arguments, engine.Mode, request.ImageIdFile, handoff.ChildEnvironment, line => OnLine(progress, printed, line), forceful, graceful);
+            arguments, engine.Mode, request.ImageIdFile, handoff.ChildEnvironment, line => output.Add(line, progress.Add(line)), forceful, graceful);
+        output.Complete();
         graceful.ThrowIfCancellationRequested();
 
         var printedSecrets = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToArray();
@@ -60,7 +62,7 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
     }
 
     /// <summary>Adds BUILDSECRETS_&lt;ID&gt;_VERSION build arguments for the secrets with Rotate="true".</summary>
-    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, string> values)
+    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values)
     {
         var rotated = secrets.Where(s => s.Rotate).ToArray();
         if (rotated.Length == 0)
@@ -73,30 +75,28 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
         foreach (var secret in rotated)
         {
             var name = SecretRotation.ArgumentName(secret.Id);
-            args.Add(new BuildArgument(name, rotation.Version(values.TryGetValue(secret.Id, out var value) ? value : string.Empty)));
+            args.Add(new BuildArgument(name, rotation.Version(values.TryGetValue(secret.Id, out var value) ? value : [])));
             log.Detail("BuildSecrets: steps that declare ARG {0} re-run when DockerSecret '{1}' changes.", name, secret.Id);
         }
 
         return request with { BuildArgs = args };
     }
 
-    /// <summary>Masks each line, remembers which secrets were printed and where, and logs step starts and errors as important.</summary>
-    private void OnLine(BuildKitProgressLog progress, Dictionary<string, string> printed, string line)
+    /// <summary>Logs a masked line (step starts and errors as important) and remembers which secrets were printed, and in which step.</summary>
+    private void OnLine(BuildKitProgressLog progress, Dictionary<string, string> printed, string masked, ProgressLineKind kind, IReadOnlyList<string> secretIds)
     {
-        var kind = progress.Add(line);
-        var redacted = redactor.Redact(line, out var secretIds);
         foreach (var id in secretIds)
         {
             lock (printed)
             {
                 if (!printed.ContainsKey(id))
                 {
-                    printed[id] = progress.StepOf(line);
+                    printed[id] = progress.StepOf(masked);
                 }
             }
         }
 
-        log.Message(kind != ProgressLineKind.Other, redacted);
+        log.Message(kind != ProgressLineKind.Other, masked);
     }
 
     private static string QuoteForDisplay(string argument) =>

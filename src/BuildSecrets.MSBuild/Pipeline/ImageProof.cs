@@ -15,7 +15,7 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
 {
     /// <summary>The leaks found in the image; empty when it is proven clean, or when there is nothing to search for.</summary>
     public async Task<IReadOnlyList<Diagnostic>> ProveAsync(
-        string repository, string dockerfilePath, ParsedDockerfile dockerfile, BuiltImage image, IReadOnlyDictionary<string, string> values, bool scan, CancellationToken cancellationToken)
+        string repository, string dockerfilePath, ParsedDockerfile dockerfile, BuiltImage image, IReadOnlyDictionary<string, byte[]> values, bool scan, CancellationToken cancellationToken)
     {
         if (values.Count == 0)
         {
