@@ -14,10 +14,11 @@ if (args.Length != 3)
 }
 
 var client = DockerClient.Locate(args[0], Environment.GetEnvironmentVariable("PATH"), OperatingSystem.IsWindows());
-var needles = SecretValues.Needles("netrc", $"machine 127.0.0.1\nlogin admin\npassword bench-{Guid.NewGuid():N}\n");
+var needles = SecretValues.Needles("netrc", System.Text.Encoding.UTF8.GetBytes($"machine 127.0.0.1\nlogin admin\npassword bench-{Guid.NewGuid():N}\n"));
 
 var stopwatch = Stopwatch.StartNew();
-var result = await ImageProof.ScanAsync(client, args[1], args[2], needles, CancellationToken.None);
+var baseLayers = await client.LayerDiffIdsAsync(args[2], CancellationToken.None) ?? [];
+var result = await ImageProof.ScanAsync(client, args[1], baseLayers, needles, CancellationToken.None);
 stopwatch.Stop();
 
 using var self = Process.GetCurrentProcess();

@@ -107,7 +107,7 @@ internal static class LeakPrecheck
 
         var needles = searchable.SelectMany(s => s.Bytes).ToArray();
         var owners = searchable.SelectMany(s => s.Bytes.Select(_ => s.Id)).ToArray();
-        foreach (var file in Directory.EnumerateFiles(context, "*", SearchOption.AllDirectories))
+        foreach (var file in ContextFiles(context))
         {
             var relative = RelativeTo(context, file);
             if (relative is null || sources.Contains(Path.GetFullPath(file)) || isExcluded(relative))
@@ -151,6 +151,34 @@ internal static class LeakPrecheck
 
         return found;
     }
+
+    /// <summary>
+    /// The files docker would send with the context, judged as docker judges them: a symbolic link
+    /// is sent as the link, not as what it points at, so links (to files or folders) are not read.
+    /// </summary>
+    private static IEnumerable<string> ContextFiles(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            if (!IsLink(file))
+            {
+                yield return file;
+            }
+        }
+
+        foreach (var child in Directory.EnumerateDirectories(folder))
+        {
+            if (!IsLink(child))
+            {
+                foreach (var file in ContextFiles(child))
+                {
+                    yield return file;
+                }
+            }
+        }
+    }
+
+    private static bool IsLink(string path) => (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
 
     /// <summary>The path relative to the folder with '/' separators, or null when it is not inside it.</summary>
     internal static string? RelativeTo(string folder, string path)

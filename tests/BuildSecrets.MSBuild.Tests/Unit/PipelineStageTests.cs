@@ -166,7 +166,7 @@ public sealed class PipelineStageTests
         var client = DockerClient.Locate(docker.Path, null, windows: false);
         var publisher = new ImagePublisher(_log, new Engine(client, new DockerClientInfo("20.10.24", "20.10.24", false), BuildMode.ClassicBuildKit), new SecretRedactor());
 
-        await publisher.RejectAsync(FakeDocker.ImageId, CancellationToken.None);
+        await publisher.RejectAsync(FakeDocker.ImageId, pruneCache: false, CancellationToken.None);
 
         CollectionAssert.AreEqual(new[] { $"image rm {FakeDocker.ImageId}" }, docker.Invocations.ToArray());
     }
