@@ -16,7 +16,7 @@ using BuildSecrets.MSBuild.Text;
 // the excluded ones then left out), for comparison.
 if (args.Length is 2 or 3 && args[0] == "context")
 {
-    var contextNeedles = SecretValues.Needles("bench", $"bench-{Guid.NewGuid():N}").Select(n => n.Bytes).ToArray();
+    var contextNeedles = SecretValues.Needles("bench", System.Text.Encoding.UTF8.GetBytes($"bench-{Guid.NewGuid():N}")).Select(n => n.Bytes).ToArray();
     var context = Path.GetFullPath(args[1]);
     var ignore = DockerIgnoreMatcher.Load(context, null);
     var watch = Stopwatch.StartNew();
@@ -43,10 +43,11 @@ if (args.Length != 3)
 }
 
 var client = DockerClient.Locate(args[0], Environment.GetEnvironmentVariable("PATH"), OperatingSystem.IsWindows());
-var needles = SecretValues.Needles("netrc", $"machine 127.0.0.1\nlogin admin\npassword bench-{Guid.NewGuid():N}\n");
+var needles = SecretValues.Needles("netrc", System.Text.Encoding.UTF8.GetBytes($"machine 127.0.0.1\nlogin admin\npassword bench-{Guid.NewGuid():N}\n"));
 
 var stopwatch = Stopwatch.StartNew();
-var result = await ImageProof.ScanAsync(client, args[1], args[2], needles, CancellationToken.None);
+var baseLayers = await client.LayerDiffIdsAsync(args[2], CancellationToken.None) ?? [];
+var result = await ImageProof.ScanAsync(client, args[1], baseLayers, needles, CancellationToken.None);
 stopwatch.Stop();
 
 using var self = Process.GetCurrentProcess();

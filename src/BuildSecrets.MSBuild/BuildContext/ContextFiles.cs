@@ -7,7 +7,7 @@ namespace BuildSecrets.MSBuild.BuildContext;
 /// The files of a build context that BuildKit sends, walked as its context walker does: a folder
 /// the .dockerignore excludes is not entered (unless an exception pattern starts with its path),
 /// so a solution folder's bin/, obj/, .git/ and node_modules/ cost one check each, not one per file.
-/// Links to folders are not followed (BuildKit sends the link itself).
+/// Links, to files or folders, are not followed (BuildKit sends the link itself).
 /// </summary>
 internal static class ContextFiles
 {
@@ -22,7 +22,7 @@ internal static class ContextFiles
             entering?.Invoke(folder);
             foreach (var file in Directory.EnumerateFiles(folder))
             {
-                if (RelativeTo(context, file) is { } relative && !ignore.IsExcluded(relative))
+                if (RelativeTo(context, file) is { } relative && !ignore.IsExcluded(relative) && !IsLink(file))
                 {
                     yield return file;
                 }
@@ -31,7 +31,7 @@ internal static class ContextFiles
             foreach (var child in Directory.EnumerateDirectories(folder))
             {
                 if (RelativeTo(context, child) is not { } relative
-                    || (File.GetAttributes(child) & FileAttributes.ReparsePoint) != 0
+                    || IsLink(child)
                     || (ignore.IsExcluded(relative) && !ignore.MayIncludeUnder(relative)))
                 {
                     continue;
@@ -41,6 +41,9 @@ internal static class ContextFiles
             }
         }
     }
+
+    /// <summary>A symbolic link: BuildKit sends the link itself, never what it points at, so the walk neither reads nor enters it.</summary>
+    private static bool IsLink(string path) => (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
 
     /// <summary>The path relative to the folder with '/' separators, or null when it is not inside it.</summary>
     public static string? RelativeTo(string folder, string path)

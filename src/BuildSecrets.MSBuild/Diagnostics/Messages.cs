@@ -199,17 +199,20 @@ internal static class Messages
         $"Build check {rule}: {description} ({dockerfile}{(line is null ? string.Empty : $", line {line}")}). See https://docs.docker.com/go/dockerfile/rule/ for the rule; set DockerBuildChecks=false to skip the checks.").At(dockerfile, line ?? 0);
 
     // 5xxx: leaks found in the build's output and in the built image.
+    private const string CacheAdvice =
+        " The build cache still holds the leaky step: remove it with 'docker builder prune' ('docker buildx prune' with buildx, 'podman image prune' with Podman), or set DockerBuildPruneOnLeak=true to have it removed after every leak.";
+
     public static Diagnostic SecretInLayer(string id, string form, string path, string? step) => Error(
         "BSEC5001",
-        $"The image contains the value of DockerSecret '{id}' ({form}) in '{path}', in the layer made by '{step ?? "(unknown step)"}'. The image was removed, untagged. Do not copy the mounted secret into the image: use it only inside the RUN step that mounts it.");
+        $"The image contains the value of DockerSecret '{id}' ({form}) in '{path}', in the layer made by '{step ?? "(unknown step)"}'. The image was removed, untagged. Do not copy the mounted secret into the image: use it only inside the RUN step that mounts it." + CacheAdvice);
 
     public static Diagnostic SecretInConfig(string id, string form, string field) => Error(
         "BSEC5002",
-        $"The image configuration holds the value of DockerSecret '{id}' ({form}) in {field}. The image was removed, untagged. Remove it from ENV, LABEL, CMD and ENTRYPOINT, and mount the secret where it is needed.");
+        $"The image configuration holds the value of DockerSecret '{id}' ({form}) in {field}. The image was removed, untagged. Remove it from ENV, LABEL, CMD and ENTRYPOINT, and mount the secret where it is needed." + CacheAdvice);
 
     public static Diagnostic SecretInHistory(string id, string form, string step) => Error(
         "BSEC5003",
-        $"The image history holds the value of DockerSecret '{id}' ({form}) in the step '{step}'. The image was removed, untagged. Pass the secret as a mount, not as an argument or a command line.");
+        $"The image history holds the value of DockerSecret '{id}' ({form}) in the step '{step}'. The image was removed, untagged. Pass the secret as a mount, not as an argument or a command line." + CacheAdvice);
 
     public static Diagnostic SecretNotVerifiable(string id, string reason) => Warning(
         "BSEC5004",
@@ -217,11 +220,19 @@ internal static class Messages
 
     public static Diagnostic SecretInBuildOutput(string id, string step) => Error(
         "BSEC5005",
-        $"The build printed the value of DockerSecret '{id}' in the step '{step}' (masked as *** in this log). The image was removed, untagged. Do not print the mounted secret (cat, echo, set -x) in RUN steps; BuildKit keeps build output in its logs and caches.");
+        $"The build printed the value of DockerSecret '{id}' in the step '{step}' (masked as *** in this log). The image was removed, untagged. Do not print the mounted secret (cat, echo, set -x) in RUN steps; BuildKit keeps build output in its logs and caches." + CacheAdvice);
 
     public static Diagnostic ScanFailed(string detail) => Error(
         "BSEC5006",
         $"The built image could not be scanned for the declared secrets: {detail} The image was removed, untagged, because it is not proven clean. Set DockerSecretScan=false to publish without the scan (see README).");
+
+    public static Diagnostic CachedStepWithEarlierSecret(string id, string step, bool changed) => Warning(
+        "BSEC5008",
+        $"The step '{step}' was taken from the build cache, and it mounts DockerSecret '{id}', {(changed ? "whose value changed since the step last ran" : "whose value when the step last ran is not known")}. BuildKit's cache ignores a secret's content: if the step copied the secret, the image holds the earlier value, which the scan cannot search for. Set Rotate=\"true\" on the DockerSecret (the step then re-runs when the value changes), or publish once with DockerBuildNoCache=true.");
+
+    public static Diagnostic CacheExportDiffers(string proven, string exported) => Error(
+        "BSEC3004",
+        $"The build that exports the cache (DockerBuildCacheTo) made image '{exported}', not the proven image '{proven}', so the exported cache may hold layers that were not scanned. Make the build reproducible from its cache (no steps that change on every run), or remove DockerBuildCacheTo.");
 
     public static Diagnostic ScanSkipped() => Warning(
         "BSEC5007",

@@ -240,6 +240,15 @@ internal sealed class DockerClient
     public Task TagAsync(string imageId, string reference, CancellationToken cancellationToken) =>
         RunCheckedAsync(["tag", imageId, reference], cancellationToken);
 
+    /// <summary>Removes the build cache (after a leak, so that no cached step holds it): <c>docker builder prune</c>, <c>docker buildx prune</c>, <c>podman image prune</c>.</summary>
+    public Task PruneBuildCacheAsync(BuildMode mode, CancellationToken cancellationToken) =>
+        RunCheckedAsync(mode switch
+        {
+            BuildMode.Buildx => ["buildx", "prune", "--force"],
+            BuildMode.Podman => ["image", "prune", "--force"],
+            _ => ["builder", "prune", "--force"],
+        }, cancellationToken);
+
     /// <summary>Removes an image that was never tagged, such as one found leaking (<c>docker image rm ID</c>).</summary>
     public Task RemoveImageAsync(string imageId, CancellationToken cancellationToken) =>
         RunCheckedAsync(["image", "rm", imageId], cancellationToken);

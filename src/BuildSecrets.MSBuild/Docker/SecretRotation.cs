@@ -42,10 +42,10 @@ internal sealed class SecretRotation
     }
 
     /// <summary>The version of a secret's value: the first 32 hex digits of its HMAC-SHA256 under the per-user key.</summary>
-    public string Version(string value)
+    public string Version(byte[] value)
     {
         using var hmac = new HMACSHA256(LoadOrCreateKey());
-        var hash = hmac.ComputeHash(Encoding.UTF8.GetBytes(value));
+        var hash = hmac.ComputeHash(value);
         var hex = new StringBuilder(32);
         for (var i = 0; i < 16; i++)
         {

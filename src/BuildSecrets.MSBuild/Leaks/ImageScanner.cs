@@ -28,11 +28,7 @@ internal sealed record LeakFinding(Needle Needle, LeakPlace Place, string Locati
     public string SecretId => Needle.SecretId;
 }
 
-internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout)
-{
-    /// <summary>The final stage's base image was named but the engine does not have it, so no layer was left out as base.</summary>
-    public bool BaseImageMissing { get; init; }
-}
+internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout);
 
 /// <summary>
 /// Scans the archive 'docker save' writes, read once from start to end as the client streams it

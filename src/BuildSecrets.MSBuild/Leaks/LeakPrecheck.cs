@@ -9,8 +9,15 @@ using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Leaks;
 
-/// <summary>A declared secret with the strings worth searching for (its value and the values inside it).</summary>
-internal sealed record SearchableSecret(string Id, IReadOnlyList<string> Needles);
+/// <summary>A declared secret with its search strings: as text (for build arguments and the Dockerfile) and as bytes (for files).</summary>
+internal sealed record SearchableSecret(string Id, IReadOnlyList<string> Needles, IReadOnlyList<byte[]> Bytes)
+{
+    public static SearchableSecret Of(string id, byte[] value)
+    {
+        var needles = SecretValues.Needles(id, value);
+        return new SearchableSecret(id, SecretValues.TextNeedles(needles), needles.Select(n => n.Bytes).ToArray());
+    }
+}
 
 /// <summary>
 /// The checks made before docker starts that can prove a build would leak a secret: the secret
@@ -93,14 +100,14 @@ internal static class LeakPrecheck
             }
         }
 
-        var searchable = secrets.Where(s => s.Needles.Count > 0).ToArray();
+        var searchable = secrets.Where(s => s.Bytes.Count > 0).ToArray();
         if (searchable.Length == 0)
         {
             return;
         }
 
-        var needles = searchable.SelectMany(s => s.Needles).Select(n => Encoding.UTF8.GetBytes(n)).ToArray();
-        var owners = searchable.SelectMany(s => s.Needles.Select(_ => s.Id)).ToArray();
+        var needles = searchable.SelectMany(s => s.Bytes).ToArray();
+        var owners = searchable.SelectMany(s => s.Bytes.Select(_ => s.Id)).ToArray();
         foreach (var file in ContextFiles.Enumerate(context, ignore))
         {
             if (sources.Contains(Path.GetFullPath(file)))

@@ -1,151 +1,148 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace BuildSecrets.MSBuild.Leaks;
-
-/// <summary>Which part of a secret a search string is.</summary>
-internal enum SecretForm
-{
-    WholeValue,
-    Line,
-
-    /// <summary>The value of a KEY=VALUE line (.npmrc _authToken, .env files).</summary>
-    KeyValueValue,
-    NetrcPassword,
-
-    /// <summary>NuGet's <c>&lt;add key="ClearTextPassword" value="..." /&gt;</c>.</summary>
-    ClearTextPassword,
-}
 
 /// <summary>How a part of a secret is written where it is found.</summary>
 internal enum SecretEncoding
 {
     Plain,
+    Latin1,
+    Utf16LittleEndian,
+    Utf16BigEndian,
     Base64,
+    Base64Url,
+    Hex,
+    UrlEncoded,
+    JsonEscaped,
+    XmlEscaped,
 }
 
-/// <summary>One string to search for: a secret's value, or a meaningful part of it, in some encoding.</summary>
+/// <summary>One string to search for: a part of a secret, in one encoding.</summary>
 internal sealed record Needle(string SecretId, SecretForm Form, SecretEncoding Encoding, byte[] Bytes)
 {
-    /// <summary>What was found, for messages: "its netrc password, in base64".</summary>
-    public string Description => SecretValues.Describe(Form) + (Encoding == SecretEncoding.Base64 ? ", in base64" : string.Empty);
+    /// <summary>What was found, for messages: "its netrc password, base64-encoded".</summary>
+    public string Description => SecretValues.Describe(Form) + SecretValues.Describe(Encoding);
+
+    /// <summary>Whether the needle is text a log line can hold as it is: UTF-8 without control characters (not UTF-16, Latin-1 or binary bytes).</summary>
+    public bool IsLogText => Encoding is not (SecretEncoding.Latin1 or SecretEncoding.Utf16LittleEndian or SecretEncoding.Utf16BigEndian)
+        && SecretValues.TryText(Bytes) is { } text && !text.Any(char.IsControl);
+
+    /// <summary>Never prints the needle.</summary>
+    public override string ToString() => $"{SecretId}: {Description}";
 }
 
 /// <summary>
-/// The strings worth searching for in a secret's value: the whole value, its lines, the password of
-/// a netrc, the values of KEY=VALUE lines (.npmrc _authToken, .env files), NuGet's ClearTextPassword,
-/// and the base64 forms of each. Values too short or too common to find reliably are not searched:
-/// the caller reports them as not verifiable.
+/// The one set of search strings of a secret, used by the context check, the log redactor and the
+/// image scan alike: every distinctive part of it (<see cref="SecretFragments"/>,
+/// <see cref="Distinctiveness"/>), each in every encoding a copy could take (plain, Latin-1,
+/// UTF-16, base64 and URL-safe base64 at every alignment and in pieces that survive line wrapping,
+/// hex, URL, JSON and XML escaping). A long part is searched through up to 8 windows of 32
+/// characters spread over it, so that the search stays small and a copy of a large part is found.
 /// </summary>
 internal static class SecretValues
 {
-    /// <summary>Shorter values match by chance in binaries and text alike.</summary>
-    public const int MinimumLength = 8;
+    private const int WindowLength = 32;
+    private const int MaxWindows = 8;
+    private const int LongFragment = 64;
+    private const int Base64Piece = 24;
+    private const int MinimumBase64 = 12;
 
-    private static readonly HashSet<string> CommonValues = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "password", "passw0rd", "password1", "12345678", "123456789", "1234567890", "changeme", "changeit", "secret12",
-        "administrator", "qwertyui", "letmein1", "welcome1", "iloveyou", "trustno1", "abcdefgh", "00000000", "11111111",
-        "localhost", "127.0.0.1",
-    };
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+    private static readonly Encoding Latin1 = System.Text.Encoding.GetEncoding(28591);
 
-    private static readonly Regex ClearTextPassword = new(
-        @"key\s*=\s*""ClearTextPassword""\s+value\s*=\s*""([^""]*)""", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
-
-    /// <summary>The meaningful values inside a secret, each with the form it was found in.</summary>
-    public static IEnumerable<(SecretForm Form, string Value)> Parts(string secret)
-    {
-        yield return (SecretForm.WholeValue, secret.Trim());
-        foreach (var rawLine in secret.Split('\n'))
-        {
-            var line = rawLine.Trim();
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            yield return (SecretForm.Line, line);
-
-            var equals = line.IndexOf('=');
-            if (equals > 0 && equals < line.Length - 1 && !line.StartsWith("<", StringComparison.Ordinal))
-            {
-                yield return (SecretForm.KeyValueValue, line.Substring(equals + 1).Trim().Trim('"', '\''));
-            }
-
-            var words = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            for (var i = 0; i + 1 < words.Length; i++)
-            {
-                if (words[i] is "password" or "passwd")
-                {
-                    yield return (SecretForm.NetrcPassword, words[i + 1]);
-                }
-            }
-        }
-
-        foreach (Match match in ClearTextPassword.Matches(secret))
-        {
-            yield return (SecretForm.ClearTextPassword, System.Net.WebUtility.HtmlDecode(match.Groups[1].Value));
-        }
-    }
-
-    /// <summary>Whether a part is long and uncommon enough to search for.</summary>
-    public static bool IsSearchable(string value) => value.Length >= MinimumLength && !CommonValues.Contains(value);
-
-    /// <summary>
-    /// The parts of a secret to search for. When the value has recognizable credentials in it (a netrc
-    /// password, a ClearTextPassword, the value of a KEY=VALUE line whose key names a password, token,
-    /// secret or auth), those alone: the rest of such a file (machine names, user names) is not secret
-    /// and would match innocent files. Otherwise (or when those are too weak to search for) the whole
-    /// value and its longest line. A part that
-    /// contains another part is dropped: wherever it is, the shorter one is too.
-    /// </summary>
-    public static IReadOnlyList<(SecretForm Form, string Value)> SearchParts(string secret)
-    {
-        var parts = Parts(secret).ToArray();
-        // Credentials too weak to search for leave the whole value to search: a copy of the file is still found.
-        var credentials = parts.Where(p => IsCredential(secret, p.Form, p.Value) && IsSearchable(p.Value)).ToArray();
-        var chosen = credentials.Length > 0
-            ? credentials
-            : parts.Where(p => p.Form == SecretForm.WholeValue).Concat(parts.Where(p => p.Form == SecretForm.Line).OrderByDescending(p => p.Value.Length).Take(1)).ToArray();
-        var searchable = chosen.Where(p => IsSearchable(p.Value)).GroupBy(p => p.Value, StringComparer.Ordinal).Select(g => g.First()).ToArray();
-        return searchable.Where(p => !searchable.Any(other => other.Value.Length < p.Value.Length && p.Value.Contains(other.Value))).ToArray();
-    }
-
-    /// <summary>The needles of one secret: each part to search for, plain and base64; empty when nothing can be searched for reliably.</summary>
-    public static IReadOnlyList<Needle> Needles(string secretId, string secret)
+    /// <summary>The needles of one secret; empty when nothing in it can be searched for reliably.</summary>
+    public static IReadOnlyList<Needle> Needles(string secretId, byte[] secret)
     {
         var needles = new List<Needle>();
-        foreach (var (form, value) in SearchParts(secret))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var fragment in SearchFragments(secret))
         {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            needles.Add(new Needle(secretId, form, SecretEncoding.Plain, bytes));
-            foreach (var fragment in Base64Fragments(bytes))
+            foreach (var piece in Pieces(fragment))
             {
-                needles.Add(new Needle(secretId, form, SecretEncoding.Base64, Encoding.ASCII.GetBytes(fragment)));
+                foreach (var (encoding, bytes) in Encodings(piece))
+                {
+                    if (bytes.Length >= Distinctiveness.MinimumLength && seen.Add(Convert.ToBase64String(bytes)))
+                    {
+                        needles.Add(new Needle(secretId, fragment.Form, encoding, bytes));
+                    }
+                }
             }
         }
 
         return needles;
     }
 
-    private static bool IsCredential(string secret, SecretForm form, string value) =>
-        form is SecretForm.NetrcPassword or SecretForm.ClearTextPassword || (form == SecretForm.KeyValueValue && NamesCredential(secret, value));
+    /// <summary>The needles as text, for searching and masking text (build output, build arguments, the Dockerfile).</summary>
+    public static IReadOnlyList<string> TextNeedles(IEnumerable<Needle> needles) =>
+        needles.Where(n => n.IsLogText).Select(n => System.Text.Encoding.UTF8.GetString(n.Bytes)).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// The distinctive parts of a secret. A part that contains another is dropped: wherever it is,
+    /// the shorter one is too, in every encoding.
+    /// </summary>
+    public static IReadOnlyList<SecretFragment> SearchFragments(byte[] secret)
+    {
+        var fragments = SecretFragments.Of(secret);
+        var searchable = fragments.Where(f => Distinctiveness.WhyNot(f) is null).ToList();
+        var structured = searchable.Where(f => f.Form is not (SecretForm.WholeValue or SecretForm.Line)).ToList();
+        // A value with structure the package reads is searched through its parts; the whole value
+        // too when no part is distinctive or a credential in it is too weak (a copy of the file is
+        // then still found).
+        var weakCredential = fragments.Any(f => f.IsCredential && f.Text is { Length: < LongFragment } && Distinctiveness.WhyNot(f) is not null);
+        var chosen = structured.Count > 0 && !weakCredential ? structured : searchable;
+        var distinct = chosen.GroupBy(Key).Select(g => g.First()).ToList();
+        return distinct.Where(f => !distinct.Any(other => !ReferenceEquals(other, f) && Contains(f, other))).ToArray();
+    }
+
+    /// <summary>Why a secret cannot be fully verified, or null when it can: a credential in it, or the whole of it, is too weak to search for.</summary>
+    public static string? WhyNotVerifiable(byte[] secret)
+    {
+        foreach (var fragment in SecretFragments.Of(secret).Where(f => f.IsCredential || f.Form is SecretForm.WholeValue or SecretForm.Binary))
+        {
+            if (Distinctiveness.WhyNot(fragment) is { } reason)
+            {
+                return $"{Describe(fragment.Form)} is {reason}";
+            }
+        }
+
+        return Needles("x", secret).Count == 0 ? "nothing in it is long and random enough to search for" : null;
+    }
 
     /// <summary>A form as messages name it.</summary>
     public static string Describe(SecretForm form) => form switch
     {
         SecretForm.WholeValue => "its whole value",
         SecretForm.Line => "a line of it",
-        SecretForm.KeyValueValue => "the value of one of its KEY=VALUE lines",
+        SecretForm.KeyValueValue => "the value of one of its KEY=VALUE pairs",
         SecretForm.NetrcPassword => "its netrc password",
-        _ => "its NuGet ClearTextPassword",
+        SecretForm.NetrcLogin => "its netrc login",
+        SecretForm.ClearTextPassword => "its NuGet ClearTextPassword",
+        SecretForm.JsonValue => "a value of its JSON",
+        SecretForm.UrlPassword => "the password of a URL in it",
+        SecretForm.BasicCredentials => "its login:password",
+        SecretForm.PemBody => "its PEM key",
+        _ => "its bytes",
+    };
+
+    public static string Describe(SecretEncoding encoding) => encoding switch
+    {
+        SecretEncoding.Plain => string.Empty,
+        SecretEncoding.Latin1 => ", in Latin-1",
+        SecretEncoding.Utf16LittleEndian or SecretEncoding.Utf16BigEndian => ", in UTF-16",
+        SecretEncoding.Base64 => ", base64-encoded",
+        SecretEncoding.Base64Url => ", URL-safe base64-encoded",
+        SecretEncoding.Hex => ", hex-encoded",
+        SecretEncoding.UrlEncoded => ", URL-encoded",
+        SecretEncoding.JsonEscaped => ", JSON-escaped",
+        _ => ", XML-escaped",
     };
 
     /// <summary>
-    /// The parts of the base64 text that a value produces wherever it sits in a larger encoded
-    /// blob. Base64 encodes 3 bytes as 4 characters, so a value starting at byte offset 0, 1 or 2 of a
-    /// group yields three different texts; each keeps only the characters that depend on the value
-    /// alone (whole groups inside it). Any base64 encoding that contains the value contains one of them.
+    /// The parts of the base64 text that bytes produce wherever they sit in a larger encoded blob:
+    /// base64 encodes 3 bytes as 4 characters, so bytes starting at offset 0, 1 or 2 of a group give
+    /// three texts; each keeps the whole groups inside the bytes. Text longer than a wrapped line
+    /// could break is cut into pieces of 24 characters (12 for shorter text), so that base64 wrapped
+    /// at 64 or 76 columns still leaves one piece whole.
     /// </summary>
     internal static IEnumerable<string> Base64Fragments(byte[] value)
     {
@@ -157,47 +154,123 @@ internal static class SecretValues
                 continue;
             }
 
-            var fragment = Convert.ToBase64String(value, skip, whole);
-            if (fragment.Length >= MinimumLength)
+            var text = Convert.ToBase64String(value, skip, whole);
+            var piece = text.Length >= 2 * Base64Piece ? Base64Piece : text.Length >= 2 * MinimumBase64 ? text.Length / 2 : text.Length;
+            for (var start = 0; start + piece <= text.Length; start += piece)
             {
-                yield return fragment;
+                yield return text.Substring(start, piece);
             }
+        }
+    }
+
+    private static string Key(SecretFragment fragment) => fragment.Text is { } text ? "text:" + text : "bytes:" + Convert.ToBase64String(fragment.Bytes!);
+
+    private static bool Contains(SecretFragment outer, SecretFragment inner) =>
+        outer.Text is { } text && inner.Text is { } part ? part.Length < text.Length && text.Contains(part)
+        : outer.Bytes is { } bytes && inner.Bytes is { } innerBytes && innerBytes.Length < bytes.Length && Text.ByteSearch.Contains(bytes, innerBytes);
+
+    /// <summary>A short fragment whole; a long one as distinctive windows spread over it.</summary>
+    private static IEnumerable<SecretFragment> Pieces(SecretFragment fragment)
+    {
+        var length = fragment.Text?.Length ?? fragment.Bytes!.Length;
+        if (length <= LongFragment)
+        {
+            return [fragment];
+        }
+
+        var windows = new List<SecretFragment>();
+        for (var start = 0; start + WindowLength <= length; start += WindowLength)
+        {
+            var window = fragment.Text is { } text
+                ? fragment with { Text = text.Substring(start, WindowLength) }
+                : fragment with { Bytes = fragment.Bytes!.Skip(start).Take(WindowLength).ToArray() };
+            if (Distinctiveness.WhyNot(window with { IsCredential = true }) is null)
+            {
+                windows.Add(window);
+            }
+        }
+
+        // Spread over the whole fragment, so that a copy of any large part of it holds one.
+        return windows.Count <= MaxWindows ? windows : Enumerable.Range(0, MaxWindows).Select(i => windows[i * windows.Count / MaxWindows]);
+    }
+
+    private static IEnumerable<(SecretEncoding, byte[])> Encodings(SecretFragment piece)
+    {
+        var bytes = piece.Bytes ?? System.Text.Encoding.UTF8.GetBytes(piece.Text!);
+        yield return (SecretEncoding.Plain, bytes);
+        if (piece.Text is { } text)
+        {
+            if (text.Any(c => c > 0x7F) && text.All(c => c <= 0xFF))
+            {
+                yield return (SecretEncoding.Latin1, Latin1.GetBytes(text));
+            }
+
+            yield return (SecretEncoding.Utf16LittleEndian, System.Text.Encoding.Unicode.GetBytes(text));
+            yield return (SecretEncoding.Utf16BigEndian, System.Text.Encoding.BigEndianUnicode.GetBytes(text));
+            foreach (var (encoding, escaped) in new[]
+            {
+                (SecretEncoding.UrlEncoded, Uri.EscapeDataString(text)),
+                (SecretEncoding.JsonEscaped, JsonEscape(text, strict: false)),
+                (SecretEncoding.JsonEscaped, JsonEscape(text, strict: true)),
+                (SecretEncoding.XmlEscaped, System.Security.SecurityElement.Escape(text)),
+            })
+            {
+                if (!string.Equals(escaped, text, StringComparison.Ordinal))
+                {
+                    yield return (encoding, System.Text.Encoding.UTF8.GetBytes(escaped));
+                }
+            }
+        }
+
+        foreach (var fragment in Base64Fragments(bytes))
+        {
+            yield return (SecretEncoding.Base64, System.Text.Encoding.ASCII.GetBytes(fragment));
+            var urlSafe = fragment.Replace('+', '-').Replace('/', '_');
+            if (!string.Equals(urlSafe, fragment, StringComparison.Ordinal))
+            {
+                yield return (SecretEncoding.Base64Url, System.Text.Encoding.ASCII.GetBytes(urlSafe));
+            }
+        }
+
+        yield return (SecretEncoding.Hex, System.Text.Encoding.ASCII.GetBytes(SecretFragments.Hex(bytes, upper: false)));
+        yield return (SecretEncoding.Hex, System.Text.Encoding.ASCII.GetBytes(SecretFragments.Hex(bytes, upper: true)));
+    }
+
+    /// <summary>The text of bytes that are valid UTF-8, else null.</summary>
+    internal static string? TryText(byte[] bytes)
+    {
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
         }
     }
 
     /// <summary>
-    /// Why a secret cannot be fully verified, or null when it can: its whole value, or a credential
-    /// inside it (a netrc password, a ClearTextPassword, the value of a KEY=VALUE line whose key names
-    /// a password, token, secret or auth) is too short or too common to search for.
+    /// A string as a JSON writer stores it: the minimal escapes (Json.NET), or also HTML-sensitive
+    /// and non-ASCII characters as \uXXXX (System.Text.Json's default, <paramref name="strict"/>).
     /// </summary>
-    public static string? WhyNotVerifiable(string secret)
+    private static string JsonEscape(string text, bool strict)
     {
-        foreach (var (form, value) in Parts(secret))
+        var escaped = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
         {
-            if (!IsSearchable(value) && (form == SecretForm.WholeValue || IsCredential(secret, form, value)))
+            escaped.Append(c switch
             {
-                return $"{Describe(form)} is shorter than {MinimumLength} characters or too common";
-            }
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                < ' ' => "\\u" + ((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture),
+                '+' or '<' or '>' or '&' or '\'' or '`' or > '~' when strict => "\\u" + ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture),
+                _ => c.ToString(),
+            });
         }
 
-        return null;
+        return escaped.ToString();
     }
-
-    private static bool NamesCredential(string secret, string value)
-    {
-        foreach (var line in secret.Split('\n'))
-        {
-            var equals = line.IndexOf('=');
-            if (equals > 0 && line.Substring(equals + 1).Trim().Trim('"', '\'') == value
-                && Regex.IsMatch(line.Substring(0, equals), "pass|token|secret|auth|key", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>The plain (not base64) strings of a secret, for searching text such as build arguments.</summary>
-    public static IReadOnlyList<string> PlainStrings(string secret) => SearchParts(secret).Select(p => p.Value).ToArray();
 }

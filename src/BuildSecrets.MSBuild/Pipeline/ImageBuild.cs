@@ -19,6 +19,9 @@ internal sealed record ImageBuildOptions
 
     public bool ScanImage { get; init; } = true;
 
+    /// <summary>DockerBuildPruneOnLeak: after a leak, remove the build cache too.</summary>
+    public bool PruneCacheOnLeak { get; init; }
+
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>Whether the build runs on Windows: the one place the platform is decided.</summary>
@@ -56,7 +59,10 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
 
         // 4. Build an untagged image.
         var engine = await Engine.ConnectAsync(options, request, graceful);
-        var image = await new ImageBuilder(log, options, engine, redactor).BuildAsync(request, input.Secrets, values, graceful, forceful);
+        var builder = new ImageBuilder(log, options, engine, redactor);
+        var image = await builder.BuildAsync(request, dockerfile, input.Secrets, values, graceful, forceful);
+        var cachedSteps = CachedSteps.For(request.ImageIdFile, options.GetEnvironmentVariable, options.Windows);
+        log.ReportAll(cachedSteps.Check(image.CachedSteps, input.Secrets, values));
 
         // 5. Prove that no declared secret is in it.
         var leaks = image.PrintedSecrets
@@ -65,13 +71,19 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         var publisher = new ImagePublisher(log, engine, redactor);
         if (leaks.Length > 0)
         {
-            await publisher.RejectAsync(image.ImageId, graceful);
+            await publisher.RejectAsync(image.ImageId, options.PruneCacheOnLeak, graceful);
             log.ReportAll(leaks);
             return null;
         }
 
-        // 6. Publish: tag, and push when there is a registry.
+        // 6. Publish: tag, push when there is a registry, export the cache; remember the secrets' versions.
         var digest = await publisher.PublishAsync(request, image.ImageId, push: options.Registry is not null, graceful);
+        if (request.CacheTo.Count > 0)
+        {
+            await builder.ExportCacheAsync(request, input.Secrets, values, image.ImageId, graceful, forceful);
+        }
+
+        cachedSteps.Record(values);
         log.Important("BuildSecrets: built image '{0}' ({1}) with tags {2} and secrets {3} in {4:0.0} s.",
             request.Repository,
             image.ImageId,

@@ -1,5 +1,6 @@
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Dockerfiles;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Progress;
 using BuildSecrets.MSBuild.Secrets;
@@ -7,7 +8,17 @@ using BuildSecrets.MSBuild.Secrets;
 namespace BuildSecrets.MSBuild.Pipeline;
 
 /// <summary>What the build produced: an untagged image, and the secrets its output printed.</summary>
-internal sealed record BuiltImage(string ImageId, TimeSpan Duration, IReadOnlyList<BuildArgument> BuildArgs, IReadOnlyList<Diagnostic> PrintedSecrets);
+internal sealed record BuiltImage(string ImageId, TimeSpan Duration, IReadOnlyList<BuildArgument> BuildArgs, IReadOnlyList<Diagnostic> PrintedSecrets)
+{
+    /// <summary>The steps BuildKit took from its cache.</summary>
+    public IReadOnlyList<string> CachedSteps { get; init; } = [];
+
+    /// <summary>The final stage's base image as the Dockerfile names it (ARGs resolved); null for scratch.</summary>
+    public string? BaseImage { get; init; }
+
+    /// <summary>The base image's layers (diff ids), looked up before the build; null when the engine did not have it then.</summary>
+    public IReadOnlyList<string>? BaseLayers { get; init; }
+}
 
 /// <summary>
 /// Stage 4, build: runs the client with the secrets handed over safely, streams its output to the
@@ -17,14 +28,21 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
 {
     public async Task<BuiltImage> BuildAsync(
         BuildRequest request,
+        ParsedDockerfile dockerfile,
         IReadOnlyList<DeclaredSecret> secrets,
-        IReadOnlyDictionary<string, string> values,
+        IReadOnlyDictionary<string, byte[]> values,
         CancellationToken graceful,
         CancellationToken forceful)
     {
-        request = WithRotationVersions(request, secrets, values);
+        // The cache is exported only once the image is proven clean (ExportCacheAsync).
+        request = WithRotationVersions(request, secrets, values) with { CacheTo = [] };
         log.Important("BuildSecrets: building image '{0}' from '{1}' with {2} (client {3}, engine {4}).",
             request.Repository, request.Dockerfile, engine.BuildCommand, engine.Info.ClientVersion, engine.Info.ServerVersion);
+
+        // The base image is identified before the build, by its layers' digests: afterwards a name
+        // could already stand for something else.
+        var baseImage = dockerfile.FinalBaseImage(request.BuildArgs.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last().Value));
+        var baseLayers = baseImage is null ? null : await engine.Client.LayerDiffIdsAsync(baseImage, graceful);
 
         using var handoff = SecretHandoff.Create(secrets, values, engine.ReadsSecretsFromEnvironment);
         var arguments = DockerBuildArguments.Create(request, handoff.References, engine.Mode);
@@ -40,8 +58,10 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
 
         var progress = new BuildKitProgressLog();
         var printed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var output = new OutputRedactor(redactor, (line, kind, secretIds) => OnLine(progress, printed, line, kind, secretIds));
         var outcome = await engine.Client.BuildAsync(
-            arguments, engine.Mode, request.ImageIdFile, handoff.ChildEnvironment, line => OnLine(progress, printed, line), forceful, graceful);
+            arguments, engine.Mode, request.ImageIdFile, handoff.ChildEnvironment, line => output.Add(line, progress.Add(line)), forceful, graceful);
+        output.Complete();
         graceful.ThrowIfCancellationRequested();
 
         var printedSecrets = printed.Select(leak => Messages.SecretInBuildOutput(leak.Key, redactor.Redact(leak.Value))).ToArray();
@@ -56,11 +76,43 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
             throw new BuildSecretsException(Messages.BuildProducedNoImage(request.ImageIdFile));
         }
 
-        return new BuiltImage(outcome.ImageId, outcome.Duration, request.BuildArgs, printedSecrets);
+        return new BuiltImage(outcome.ImageId, outcome.Duration, request.BuildArgs, printedSecrets)
+        {
+            BaseImage = baseImage,
+            BaseLayers = baseLayers,
+            CachedSteps = progress.CachedSteps,
+        };
+    }
+
+    /// <summary>
+    /// Exports the build cache (DockerBuildCacheTo) of a proven image: the same build again, taken
+    /// from the cache, with --cache-to. A build that makes another image is refused, since its
+    /// layers were not scanned.
+    /// </summary>
+    public async Task ExportCacheAsync(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values, string provenImageId, CancellationToken graceful, CancellationToken forceful)
+    {
+        request = WithRotationVersions(request, secrets, values) with { ImageIdFile = request.ImageIdFile + ".cache" };
+        using var handoff = SecretHandoff.Create(secrets, values, engine.ReadsSecretsFromEnvironment);
+        var arguments = DockerBuildArguments.Create(request, handoff.References, engine.Mode);
+        var output = new OutputRedactor(redactor, (line, _, _) => log.Detail(line));
+        var outcome = await engine.Client.BuildAsync(arguments, engine.Mode, request.ImageIdFile, handoff.ChildEnvironment, line => output.Add(line, ProgressLineKind.Other), forceful, graceful);
+        output.Complete();
+        graceful.ThrowIfCancellationRequested();
+        if (outcome.ExitCode != 0 || outcome.ImageId is null)
+        {
+            throw new BuildSecretsException(Messages.BuildFailed("'(cache export, DockerBuildCacheTo)'", outcome.ExitCode, string.Empty));
+        }
+
+        if (outcome.ImageId != provenImageId)
+        {
+            throw new BuildSecretsException(Messages.CacheExportDiffers(provenImageId, outcome.ImageId));
+        }
+
+        log.Important("BuildSecrets: exported the build cache of the proven image to {0}.", string.Join(", ", request.CacheTo));
     }
 
     /// <summary>Adds BUILDSECRETS_&lt;ID&gt;_VERSION build arguments for the secrets with Rotate="true".</summary>
-    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, string> values)
+    private BuildRequest WithRotationVersions(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values)
     {
         var rotated = secrets.Where(s => s.Rotate).ToArray();
         if (rotated.Length == 0)
@@ -73,30 +125,28 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
         foreach (var secret in rotated)
         {
             var name = SecretRotation.ArgumentName(secret.Id);
-            args.Add(new BuildArgument(name, rotation.Version(values.TryGetValue(secret.Id, out var value) ? value : string.Empty)));
+            args.Add(new BuildArgument(name, rotation.Version(values.TryGetValue(secret.Id, out var value) ? value : [])));
             log.Detail("BuildSecrets: steps that declare ARG {0} re-run when DockerSecret '{1}' changes.", name, secret.Id);
         }
 
         return request with { BuildArgs = args };
     }
 
-    /// <summary>Masks each line, remembers which secrets were printed and where, and logs step starts and errors as important.</summary>
-    private void OnLine(BuildKitProgressLog progress, Dictionary<string, string> printed, string line)
+    /// <summary>Logs a masked line (step starts and errors as important) and remembers which secrets were printed, and in which step.</summary>
+    private void OnLine(BuildKitProgressLog progress, Dictionary<string, string> printed, string masked, ProgressLineKind kind, IReadOnlyList<string> secretIds)
     {
-        var kind = progress.Add(line);
-        var redacted = redactor.Redact(line, out var secretIds);
         foreach (var id in secretIds)
         {
             lock (printed)
             {
                 if (!printed.ContainsKey(id))
                 {
-                    printed[id] = progress.StepOf(line);
+                    printed[id] = progress.StepOf(masked);
                 }
             }
         }
 
-        log.Message(kind != ProgressLineKind.Other, redacted);
+        log.Message(kind != ProgressLineKind.Other, masked);
     }
 
     private static string QuoteForDisplay(string argument) =>

@@ -15,7 +15,7 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
 {
     /// <summary>The leaks found in the image; empty when it is proven clean, or when there is nothing to search for.</summary>
     public async Task<IReadOnlyList<Diagnostic>> ProveAsync(
-        string repository, string dockerfilePath, ParsedDockerfile dockerfile, BuiltImage image, IReadOnlyDictionary<string, string> values, bool scan, CancellationToken cancellationToken)
+        string repository, string dockerfilePath, ParsedDockerfile dockerfile, BuiltImage image, IReadOnlyDictionary<string, byte[]> values, bool scan, CancellationToken cancellationToken)
     {
         if (values.Count == 0)
         {
@@ -42,12 +42,13 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
             return [];
         }
 
-        var baseImage = dockerfile.FinalBaseImage(image.BuildArgs.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last().Value));
+        // A base the engine did not have before the build was pulled by it; it is not the new image, which is not tagged yet.
+        var baseLayers = image.BaseLayers ?? (image.BaseImage is null ? null : await client.LayerDiffIdsAsync(image.BaseImage, cancellationToken));
         var started = DateTime.UtcNow;
         ScanResult result;
         try
         {
-            result = await ScanAsync(client, image.ImageId, baseImage, needles, cancellationToken);
+            result = await ScanAsync(client, image.ImageId, baseLayers ?? [], needles, cancellationToken);
         }
         catch (ImageArchiveException exception)
         {
@@ -58,9 +59,9 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
             return [Messages.ScanFailed(exception.Message)];
         }
 
-        if (baseImage is not null && result.BaseImageMissing)
+        if (image.BaseImage is not null && baseLayers is null)
         {
-            log.Detail("BuildSecrets: the base image '{0}' is not in the engine; every layer is scanned.", baseImage);
+            log.Detail("BuildSecrets: the base image '{0}' is not in the engine; every layer is scanned.", image.BaseImage);
         }
 
         var leaks = result.Leaks.Select(leak => Describe(leak, dockerfilePath, dockerfile)).ToList();
@@ -76,16 +77,15 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
     }
 
     /// <summary>
-    /// Scans an image exactly as a build does: the layers of <paramref name="baseImage"/> (when the
-    /// engine has it) are left out, the rest is streamed from <c>docker save</c>. The benchmark calls it too.
+    /// Scans an image exactly as a build does: the base image's layers are left out, the rest is
+    /// streamed from <c>docker save</c>. The benchmark calls it too.
     /// </summary>
-    public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, string? baseImage, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
+    public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, IReadOnlyCollection<string> baseLayers, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
     {
-        var baseLayers = baseImage is null ? null : await client.LayerDiffIdsAsync(baseImage, cancellationToken);
-        var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers ?? [], StringComparer.Ordinal));
+        var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers, StringComparer.Ordinal));
         ScanResult? result = null;
         await client.SaveAsync(imageId, (stream, token) => Task.Run(() => result = scanner.Scan(stream, token), token), cancellationToken);
-        return result! with { BaseImageMissing = baseImage is not null && baseLayers is null };
+        return result!;
     }
 
     private Diagnostic Describe(LeakFinding leak, string dockerfilePath, ParsedDockerfile dockerfile)

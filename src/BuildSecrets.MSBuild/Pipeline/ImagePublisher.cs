@@ -33,6 +33,14 @@ internal sealed class ImagePublisher(IBuildLog log, Engine engine, SecretRedacto
         return digest;
     }
 
-    /// <summary>Removes an image that was never tagged because it is not proven clean.</summary>
-    public Task RejectAsync(string imageId, CancellationToken cancellationToken) => engine.Client.RemoveImageAsync(imageId, cancellationToken);
+    /// <summary>Removes an image that was never tagged because it is not proven clean, and with <paramref name="pruneCache"/> the build cache too.</summary>
+    public async Task RejectAsync(string imageId, bool pruneCache, CancellationToken cancellationToken)
+    {
+        await engine.Client.RemoveImageAsync(imageId, cancellationToken);
+        if (pruneCache)
+        {
+            await engine.Client.PruneBuildCacheAsync(engine.Mode, cancellationToken);
+            log.Important("BuildSecrets: removed the build cache, so that no cached step holds the leak (DockerBuildPruneOnLeak).");
+        }
+    }
 }

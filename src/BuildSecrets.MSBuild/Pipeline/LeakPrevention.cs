@@ -16,11 +16,11 @@ namespace BuildSecrets.MSBuild.Pipeline;
 internal sealed class LeakPrevention(IBuildLog log)
 {
     /// <summary>The parsed Dockerfile, or null when an error was reported.</summary>
-    public ParsedDockerfile? Run(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, string> values)
+    public ParsedDockerfile? Run(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values)
     {
         var dockerfile = Read(request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
-        var searchable = values.Select(v => new SearchableSecret(v.Key, SecretValues.PlainStrings(v.Value))).ToArray();
+        var searchable = values.Select(v => SearchableSecret.Of(v.Key, v.Value)).ToArray();
         var problems = LeakPrecheck.Check(request, secrets, searchable, ignore)
             .Concat(LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets));
         return log.ReportAll(problems) ? null : dockerfile;

@@ -33,6 +33,7 @@ internal sealed class BuildKitProgressLog
     private readonly Dictionary<int, Queue<string>> _output = new();
     private readonly List<(int Vertex, string Message)> _errors = new();
     private readonly Queue<string> _tail = new();
+    private readonly HashSet<int> _cached = [];
     private string? _clientError;
     private string? _podmanStep;
 
@@ -90,12 +91,28 @@ internal sealed class BuildKitProgressLog
 
                 Remember(lines, output.Groups[1].Value, LinesKeptPerStep);
             }
+            else if (rest.StartsWith("CACHED", StringComparison.Ordinal))
+            {
+                _cached.Add(vertex);
+            }
             else if (!StatusLine.IsMatch(rest) && !_names.ContainsKey(vertex))
             {
                 _names[vertex] = rest;
             }
 
             return ProgressLineKind.Other;
+        }
+    }
+
+    /// <summary>The steps BuildKit took from its cache instead of running them (<c>#N CACHED</c>).</summary>
+    public IReadOnlyList<string> CachedSteps
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cached.Where(_names.ContainsKey).OrderBy(v => v).Select(v => _names[v]).ToArray();
+            }
         }
     }
 

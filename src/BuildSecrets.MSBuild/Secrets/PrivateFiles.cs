@@ -64,10 +64,10 @@ internal sealed class TemporarySecretFolder : IDisposable
     }
 
     /// <summary>Writes one secret's value to a 0600 file named after its id; returns the file's path.</summary>
-    public string Write(string id, string value)
+    public string Write(string id, byte[] value)
     {
         var path = System.IO.Path.Combine(Path, id);
-        PrivateFiles.Write(path, System.Text.Encoding.UTF8.GetBytes(value), replace: false);
+        PrivateFiles.Write(path, value, replace: false);
         return path;
     }
 

@@ -40,7 +40,7 @@ internal sealed class SecretHandoff : IDisposable
 
     /// <param name="values">The value of each secret that has one, by id.</param>
     /// <param name="clientReadsEnvironment">False for a client that reads secrets from files only.</param>
-    public static SecretHandoff Create(IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, string> values, bool clientReadsEnvironment)
+    public static SecretHandoff Create(IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values, bool clientReadsEnvironment)
     {
         var references = new List<SecretReference>();
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -60,7 +60,8 @@ internal sealed class SecretHandoff : IDisposable
                 else if (clientReadsEnvironment)
                 {
                     var child = ChildVariablePrefix + environment.Count.ToString(CultureInfo.InvariantCulture);
-                    environment[child] = Value(values, secret.Id);
+                    // Values that reach this point came from text (a variable, a user secret, a Value): UTF-8 gives them back whole.
+                    environment[child] = System.Text.Encoding.UTF8.GetString(Value(values, secret.Id));
                     references.Add(new SecretReference(secret.Id, SecretReferenceKind.Variable, child));
                 }
                 else
@@ -81,5 +82,5 @@ internal sealed class SecretHandoff : IDisposable
 
     public void Dispose() => _folder?.Dispose();
 
-    private static string Value(IReadOnlyDictionary<string, string> values, string id) => values.TryGetValue(id, out var value) ? value : string.Empty;
+    private static byte[] Value(IReadOnlyDictionary<string, byte[]> values, string id) => values.TryGetValue(id, out var value) ? value : [];
 }

@@ -5,9 +5,9 @@ namespace BuildSecrets.MSBuild.Secrets;
 internal static class SecretReader
 {
     /// <summary>The value of every secret that has one, by id (empty values are left out).</summary>
-    public static IReadOnlyDictionary<string, string> ReadAll(IEnumerable<DeclaredSecret> secrets)
+    public static IReadOnlyDictionary<string, byte[]> ReadAll(IEnumerable<DeclaredSecret> secrets)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var secret in secrets)
         {
             if (secret.Source.Read() is { Length: > 0 } value)

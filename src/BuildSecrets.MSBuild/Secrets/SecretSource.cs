@@ -30,11 +30,14 @@ internal abstract class SecretSource
     /// <summary>The coded problems that keep the secret from being used, and warnings about it; empty when it is fine.</summary>
     public abstract Diagnostic? Check(string id);
 
-    /// <summary>The value; null or empty when absent. Held in memory only.</summary>
-    public abstract string? Read();
+    /// <summary>The value's bytes; null or empty when absent. Held in memory only.</summary>
+    public abstract byte[]? Read();
 
     /// <summary>Never prints a value.</summary>
     public override string ToString() => GetType().Name;
+
+    /// <summary>Text values are handed on and searched as their UTF-8 bytes.</summary>
+    private protected static byte[]? Utf8(string? value) => value is null ? null : System.Text.Encoding.UTF8.GetBytes(value);
 }
 
 /// <summary>A file on the build machine (Source metadata, a full path).</summary>
@@ -72,7 +75,7 @@ internal sealed class FileSecretSource(string path) : SecretSource
         }
     }
 
-    public override string? Read() => System.IO.File.Exists(Path) ? System.IO.File.ReadAllText(Path) : null;
+    public override byte[]? Read() => System.IO.File.Exists(Path) ? System.IO.File.ReadAllBytes(Path) : null;
 }
 
 /// <summary>A variable of the build's environment (EnvironmentVariable metadata); docker reads it from its own environment.</summary>
@@ -89,7 +92,7 @@ internal sealed class EnvironmentSecretSource(string variable, Func<string, stri
 
     public override Diagnostic? Check(string id) => IsAbsent ? Messages.SecretVariableUnset(id, Variable) : null;
 
-    public override string? Read() => getEnvironmentVariable(Variable);
+    public override byte[]? Read() => Utf8(getEnvironmentVariable(Variable));
 }
 
 /// <summary>A key of the project's .NET user secrets (UserSecret metadata).</summary>
@@ -103,7 +106,7 @@ internal sealed class UserSecretSource(string id, string key, UserSecrets userSe
 
     public override Diagnostic? Check(string id) => userSecrets.Lookup(id, Key).Problem;
 
-    public override string? Read() => userSecrets.Lookup(id, Key).Value;
+    public override byte[]? Read() => Utf8(userSecrets.Lookup(id, Key).Value);
 }
 
 /// <summary>A value written in the project (Value metadata, usually from a property).</summary>
@@ -115,7 +118,7 @@ internal sealed class ValueSecretSource(string value) : SecretSource
 
     public override Diagnostic? Check(string id) => value.Length == 0 ? Messages.SecretValueEmpty(id) : Messages.SecretValueInProject(id);
 
-    public override string? Read() => value;
+    public override byte[]? Read() => Utf8(value);
 }
 
 /// <summary>A checked DockerSecret: its id, where its value comes from, and whether it rotates.</summary>

@@ -92,6 +92,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     /// <summary>Whether the built image is scanned for the declared secrets (DockerSecretScan).</summary>
     public bool ScanImage { get; set; } = true;
 
+    /// <summary>Whether a leak also removes the build cache (DockerBuildPruneOnLeak).</summary>
+    public bool PruneCacheOnLeak { get; set; }
+
     /// <summary>The built image's id (<c>sha256:...</c>).</summary>
     [Output]
     public string? ImageId { get; private set; }
@@ -120,6 +123,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
                 UserSecretsId = Trimmed(UserSecretsId),
                 RunBuildChecks = RunBuildChecks,
                 ScanImage = ScanImage,
+                PruneCacheOnLeak = PruneCacheOnLeak,
                 GetEnvironmentVariable = GetEnvironmentVariable,
                 Windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows),
             };

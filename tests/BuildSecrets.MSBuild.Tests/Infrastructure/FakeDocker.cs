@@ -77,6 +77,7 @@ internal sealed class FakeDocker : IDisposable
               ;;
               "image rm") ;;
               "tag "*) ;;
+              "builder prune"|"buildx prune"|"image prune") ;;
               "image inspect") echo "Error: No such image" >&2; exit 1 ;;
               "save "*) cat '{{fake.ArchivePath}}' ;;
               "push "*) {{push}} ;;

@@ -10,8 +10,10 @@ public sealed class ImageScannerTests
     private const string Password = "Canary-pw-5c0d9e7f21";
     private static readonly string Netrc = $"machine 127.0.0.1\nlogin admin\npassword {Password}\n";
 
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
     private static ScanResult Scan(byte[] archive, params string[] baseLayers) =>
-        new ImageScanner(SecretValues.Needles("netrc", Netrc), new HashSet<string>(baseLayers)).Scan(new ForwardOnlyStream(archive), CancellationToken.None);
+        new ImageScanner(SecretValues.Needles("netrc", Bytes(Netrc)), new HashSet<string>(baseLayers)).Scan(new ForwardOnlyStream(archive), CancellationToken.None);
 
     public static IEnumerable<object[]> Layouts =>
     [
@@ -155,10 +157,10 @@ public sealed class ImageScannerTests
     [TestMethod]
     public void Short_or_common_values_are_not_searched_and_are_reported_unverifiable()
     {
-        Assert.AreEqual(0, SecretValues.Needles("pw", "password").Count);
-        Assert.IsNotNull(SecretValues.WhyNotVerifiable("machine h login admin password password"));
-        Assert.IsNotNull(SecretValues.WhyNotVerifiable("short"));
-        Assert.IsNull(SecretValues.WhyNotVerifiable(Netrc));
+        Assert.AreEqual(0, SecretValues.Needles("pw", Bytes("password")).Count);
+        Assert.IsNotNull(SecretValues.WhyNotVerifiable(Bytes("machine h login admin password password")));
+        Assert.IsNotNull(SecretValues.WhyNotVerifiable(Bytes("short")));
+        Assert.IsNull(SecretValues.WhyNotVerifiable(Bytes(Netrc)));
     }
 
     [TestMethod]
@@ -167,17 +169,17 @@ public sealed class ImageScannerTests
         var weak = "machine 127.0.0.1\nlogin admin\npassword password\n";
         var archive = new ImageArchiveBuilder().Layer("COPY netrc /root/.netrc", "root/.netrc", weak).Build();
 
-        var result = new ImageScanner(SecretValues.Needles("netrc", weak), new HashSet<string>()).Scan(new MemoryStream(archive), CancellationToken.None);
+        var result = new ImageScanner(SecretValues.Needles("netrc", Bytes(weak)), new HashSet<string>()).Scan(new MemoryStream(archive), CancellationToken.None);
 
         Assert.AreEqual("/root/.netrc", result.Leaks.Single().Location);
-        Assert.IsNotNull(SecretValues.WhyNotVerifiable(weak), "the weak password itself still cannot be verified");
+        Assert.IsNotNull(SecretValues.WhyNotVerifiable(Bytes(weak)), "the weak password itself still cannot be verified");
     }
 
     [TestMethod]
     public void NuGet_ClearTextPassword_and_npmrc_authToken_values_are_searched()
     {
-        var parts = SecretValues.Parts("<add key=\"Username\" value=\"me\" />\n<add key=\"ClearTextPassword\" value=\"nuget-pw-0123456\" />\n//registry.example.com/:_authToken=npm-token-abcdef\n")
-            .Select(p => $"{p.Form}: {p.Value}").ToArray();
+        var parts = SecretValues.SearchFragments(Bytes("<add key=\"Username\" value=\"me\" />\n<add key=\"ClearTextPassword\" value=\"nuget-pw-0123456\" />\n//registry.example.com/:_authToken=npm-token-abcdef\n"))
+            .Select(p => $"{p.Form}: {p.Text}").ToArray();
 
         CollectionAssert.Contains(parts, "ClearTextPassword: nuget-pw-0123456");
         CollectionAssert.Contains(parts, "KeyValueValue: npm-token-abcdef");

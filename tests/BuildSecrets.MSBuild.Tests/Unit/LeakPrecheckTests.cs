@@ -45,6 +45,19 @@ public sealed class LeakPrecheckTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    public void A_symbolic_link_in_the_context_to_the_secret_is_no_leak_since_docker_sends_the_link()
+    {
+        var netrc = Harness.WriteFile("netrc", $"machine h login u password {Canary}\n");
+        Directory.CreateDirectory(Path.Combine(Harness.ProjectDirectory, "publish"));
+        File.CreateSymbolicLink(Path.Combine(Harness.ProjectDirectory, "publish", "netrc-link"), netrc);
+        Directory.CreateSymbolicLink(Path.Combine(Harness.ProjectDirectory, "publish", "folder-link"), Harness.ProjectDirectory);
+        Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "netrc")];
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+        Assert.AreEqual(0, Harness.Engine.Errors.Count, Harness.Engine.Log);
+    }
+
+    [TestMethod]
     public void A_value_found_across_the_search_chunk_boundary_is_still_found()
     {
         var folder = Repository.NewTempFolder("chunks");

@@ -39,6 +39,8 @@ public sealed class PipelineStageTests
         ImageIdFile = Path.Combine(_folder, "iid"),
     };
 
+    private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
     private static DeclaredSecret Declared(string id, SecretSource source) => new(id, source);
 
     [TestMethod]
@@ -51,7 +53,7 @@ public sealed class PipelineStageTests
                 Declared("token", new EnvironmentSecretSource("TOKEN", _ => Canary)),
                 Declared("inline", new ValueSecretSource(Canary)),
             ],
-            new Dictionary<string, string> { ["netrc"] = "x", ["token"] = Canary, ["inline"] = Canary },
+            new Dictionary<string, byte[]> { ["netrc"] = Bytes("x"), ["token"] = Bytes(Canary), ["inline"] = Bytes(Canary) },
             clientReadsEnvironment: true);
 
         CollectionAssert.AreEqual(
@@ -67,7 +69,7 @@ public sealed class PipelineStageTests
         string folder;
         using (var handoff = SecretHandoff.Create(
             [Declared("token", new EnvironmentSecretSource("TOKEN", _ => Canary)), Declared("inline", new ValueSecretSource(Canary))],
-            new Dictionary<string, string> { ["token"] = Canary, ["inline"] = Canary },
+            new Dictionary<string, byte[]> { ["token"] = Bytes(Canary), ["inline"] = Bytes(Canary) },
             clientReadsEnvironment: false))
         {
             Assert.AreEqual(0, handoff.ChildEnvironment.Count);
@@ -112,7 +114,7 @@ public sealed class PipelineStageTests
         var request = Request() with { BuildArgs = [new BuildArgument("TOKEN_ARG", "prefix-" + Canary)] };
         var secrets = new[] { Declared("token", new EnvironmentSecretSource("TOKEN", _ => Canary)) };
 
-        Assert.IsNull(new LeakPrevention(_log).Run(request, secrets, new Dictionary<string, string> { ["token"] = Canary }));
+        Assert.IsNull(new LeakPrevention(_log).Run(request, secrets, new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) }));
         CollectionAssert.AreEqual(new[] { "BSEC4003" }, _log.Codes.ToArray());
     }
 
@@ -121,7 +123,7 @@ public sealed class PipelineStageTests
     {
         var secrets = new[] { Declared("token", new EnvironmentSecretSource("TOKEN", _ => Canary)) };
 
-        var dockerfile = new LeakPrevention(_log).Run(Request(), secrets, new Dictionary<string, string> { ["token"] = Canary });
+        var dockerfile = new LeakPrevention(_log).Run(Request(), secrets, new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) });
 
         Assert.IsNotNull(dockerfile);
         Assert.AreEqual("token", dockerfile.SecretMounts.Single().Id);
@@ -135,7 +137,7 @@ public sealed class PipelineStageTests
         var proof = new ImageProof(_log, DockerClient.Locate(docker.Path, null, windows: false), new SecretRedactor());
 
         var leaks = await proof.ProveAsync("stage", "Dockerfile", new Dockerfiles.ParsedDockerfile(), new BuiltImage(FakeDocker.ImageId, TimeSpan.Zero, [], []),
-            new Dictionary<string, string> { ["token"] = Canary }, scan: false, CancellationToken.None);
+            new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) }, scan: false, CancellationToken.None);
 
         Assert.AreEqual(0, leaks.Count);
         CollectionAssert.AreEqual(new[] { "BSEC5007" }, _log.Codes.ToArray());
@@ -164,7 +166,7 @@ public sealed class PipelineStageTests
         var client = DockerClient.Locate(docker.Path, null, windows: false);
         var publisher = new ImagePublisher(_log, new Engine(client, new DockerClientInfo("20.10.24", "20.10.24", false), BuildMode.ClassicBuildKit), new SecretRedactor());
 
-        await publisher.RejectAsync(FakeDocker.ImageId, CancellationToken.None);
+        await publisher.RejectAsync(FakeDocker.ImageId, pruneCache: false, CancellationToken.None);
 
         CollectionAssert.AreEqual(new[] { $"image rm {FakeDocker.ImageId}" }, docker.Invocations.ToArray());
     }
