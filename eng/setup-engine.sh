@@ -282,11 +282,49 @@ build_base_image() {
   say "built $base_image ($("$cli" image inspect --format '{{.Size}}' "$base_image" | awk '{printf "%.0f MB", $1 / 1000000}'))"
 }
 
+# The SDK image buildsecrets-test/sdk:1: the base image plus this machine's whole .NET SDK
+# (/usr/share/dotnet: SDK, targeting and apphost packs, ASP.NET Core), for multi-stage Dockerfiles
+# whose first stage runs `dotnet restore` and `dotnet publish` (the private NuGet feed sample).
+# Built offline on top of the base image; nothing is pulled.
+build_sdk_image() {
+  local cli="$1" sdk_image="buildsecrets-test/sdk:1"
+  if [ "${BUILDSECRETS_REBUILD_BASE:-}" != 1 ] && "$cli" image inspect "$sdk_image" > /dev/null 2>&1; then
+    say "$sdk_image exists"
+    return
+  fi
+  [ -d "$dotnet_root/sdk" ] || die "no .NET SDK in $dotnet_root/sdk (the SDK image copies it from there)"
+  say "building $sdk_image offline from $base_image and this machine's .NET SDK"
+  build_root="$(mktemp -d /tmp/buildsecrets-sdkfs.XXXXXX)"
+  trap cleanup EXIT
+  local root="$build_root" natives=() native library
+  mkdir -p "$root$dotnet_root"
+  cp -a "$dotnet_root/." "$root$dotnet_root/"
+  while IFS= read -r -d '' native; do
+    natives+=("$native")
+  done < <(find "$dotnet_root" -name '*.so' -print0)
+  copy_with_libraries "$root" "${natives[@]}"
+  # The runtime's crypto shim loads OpenSSL with dlopen (ldd does not list it): NuGet hashes with it.
+  for library in /usr/lib/x86_64-linux-gnu/libssl.so.3 /usr/lib/x86_64-linux-gnu/libcrypto.so.3 /usr/lib/aarch64-linux-gnu/libssl.so.3 /usr/lib/aarch64-linux-gnu/libcrypto.so.3; do
+    [ ! -e "$library" ] || copy_with_libraries "$root" "$library"
+  done
+  printf 'FROM %s\nCOPY . /\nENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_CLI_WORKLOAD_UPDATE_NOTIFY_DISABLE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=false NUGET_XMLDOC_MODE=skip\nLABEL org.opencontainers.image.description="%s (SDK)"\n' \
+    "$base_image" "$base_description" | DOCKER_BUILDKIT=0 "$cli" build -q -t "$sdk_image" -f - "$root" > /dev/null ||
+    die "docker build of $sdk_image failed"
+  rm -rf "$build_root"
+  build_root=""
+  if ! "$cli" run --rm --network none "$sdk_image" sh -c 'dotnet --list-sdks | grep -q .' >&2; then
+    "$cli" rmi "$sdk_image" > /dev/null 2>&1 || true
+    die "$sdk_image was built but 'dotnet --list-sdks' fails in it; removed it again"
+  fi
+  say "built $sdk_image ($("$cli" image inspect --format '{{.Size}}' "$sdk_image" | awk '{printf "%.0f MB", $1 / 1000000}'))"
+}
+
 main() {
   local cli
   cli="$(choose_client)"
   ensure_engine "$cli"
   build_base_image "$cli"
+  build_sdk_image "$cli"
   echo "BUILDSECRETS_DOCKER=$cli"
 }
 

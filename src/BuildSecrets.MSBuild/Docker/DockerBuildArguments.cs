@@ -113,7 +113,7 @@ internal static class DockerBuildArguments
     public static string SecretSpec(SecretDeclaration secret) => secret.Kind switch
     {
         SecretSourceKind.EnvironmentVariable => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.EnvironmentVariable)}",
-        SecretSourceKind.Value or SecretSourceKind.UserSecret => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.ChildVariable)}",
+        _ when secret.PassedThroughChildEnvironment => $"{CsvField("id=" + secret.Id)},{CsvField("env=" + secret.ChildVariable)}",
         _ => $"{CsvField("id=" + secret.Id)},{CsvField("src=" + secret.Source)}",
     };
 

@@ -62,7 +62,14 @@ internal static class SecretValues
 
         foreach (Match match in ClearTextPassword.Matches(secret))
         {
-            yield return ("ClearTextPassword", System.Net.WebUtility.HtmlDecode(match.Groups[1].Value));
+            var decoded = System.Net.WebUtility.HtmlDecode(match.Groups[1].Value);
+            yield return ("ClearTextPassword", decoded);
+
+            // As the file holds it (&amp;, &lt;, &quot;, ...): a copy of the file has this form.
+            if (match.Groups[1].Value != decoded)
+            {
+                yield return ("ClearTextPassword (XML-escaped)", match.Groups[1].Value);
+            }
         }
     }
 
@@ -107,7 +114,7 @@ internal static class SecretValues
     }
 
     private static bool IsCredential(string secret, string form, string value) =>
-        form is "netrc password" or "ClearTextPassword" || (form == "KEY=VALUE value" && NamesCredential(secret, value));
+        form is "netrc password" or "ClearTextPassword" or "ClearTextPassword (XML-escaped)" || (form == "KEY=VALUE value" && NamesCredential(secret, value));
 
     /// <summary>
     /// The parts of the base64 text that a value produces wherever it sits in a larger encoded

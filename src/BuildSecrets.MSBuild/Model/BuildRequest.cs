@@ -19,6 +19,9 @@ internal enum SecretSourceKind
 
     /// <summary>A key of the project's .NET user secrets, handed to the docker client through its environment.</summary>
     UserSecret,
+
+    /// <summary>NuGetFeeds="true": a NuGet.Config made at build time (the project's sources with this machine's credentials), handed to the docker client through its environment.</summary>
+    NuGetFeeds,
 }
 
 /// <summary>One DockerSecret item. <see cref="Source"/> is a full path.</summary>
@@ -30,6 +33,12 @@ internal sealed record SecretDeclaration(string Id, string? Source, string? Envi
     /// <summary>The UserSecret metadata: a key ("Section:Key") of the project's user secrets.</summary>
     public string? UserSecret { get; init; }
 
+    /// <summary>NuGetFeeds="true": the folder whose NuGet configuration gives the sources (the project directory).</summary>
+    public string? NuGetFeedsDirectory { get; init; }
+
+    /// <summary>NuGetAuthenticatedFeeds: sources (names or URLs) that must have credentials.</summary>
+    public IReadOnlyList<string> NuGetAuthenticatedFeeds { get; init; } = [];
+
     /// <summary>Rotate="true": steps that declare ARG BUILDSECRETS_&lt;ID&gt;_VERSION re-run when the value changes.</summary>
     public bool Rotate { get; init; }
 
@@ -39,19 +48,21 @@ internal sealed record SecretDeclaration(string Id, string? Source, string? Envi
     /// <summary>For Value and UserSecret secrets: the variable of the docker client's environment that carries the value.</summary>
     public string? ChildVariable { get; init; }
 
-    /// <summary>How many of Source, EnvironmentVariable, UserSecret and Value are set.</summary>
+    /// <summary>How many of Source, EnvironmentVariable, UserSecret, Value and NuGetFeeds are set.</summary>
     public int SourceCount =>
-        (string.IsNullOrEmpty(Source) ? 0 : 1) + (string.IsNullOrEmpty(EnvironmentVariable) ? 0 : 1) + (string.IsNullOrEmpty(UserSecret) ? 0 : 1) + (Value is null ? 0 : 1);
+        (string.IsNullOrEmpty(Source) ? 0 : 1) + (string.IsNullOrEmpty(EnvironmentVariable) ? 0 : 1) + (string.IsNullOrEmpty(UserSecret) ? 0 : 1) + (Value is null ? 0 : 1)
+        + (NuGetFeedsDirectory is null ? 0 : 1);
 
     public SecretSourceKind Kind =>
         SourceCount != 1 ? SecretSourceKind.None
         : !string.IsNullOrEmpty(Source) ? SecretSourceKind.File
         : !string.IsNullOrEmpty(EnvironmentVariable) ? SecretSourceKind.EnvironmentVariable
         : !string.IsNullOrEmpty(UserSecret) ? SecretSourceKind.UserSecret
+        : NuGetFeedsDirectory is not null ? SecretSourceKind.NuGetFeeds
         : SecretSourceKind.Value;
 
     /// <summary>Whether the value reaches docker through a variable the task sets in the client's environment.</summary>
-    public bool PassedThroughChildEnvironment => Kind is SecretSourceKind.Value or SecretSourceKind.UserSecret;
+    public bool PassedThroughChildEnvironment => Kind is SecretSourceKind.Value or SecretSourceKind.UserSecret or SecretSourceKind.NuGetFeeds;
 }
 
 /// <summary>One DockerSsh item: the agent (<c>default</c>, no source) or a key file (full path).</summary>

@@ -61,7 +61,7 @@ internal sealed class ImageBuild
     /// <summary>Runs the build; returns what it built, or null when it stopped on reported errors.</summary>
     public async Task<ImageBuildResult?> RunAsync(BuildRequest request, CancellationToken graceful, CancellationToken forceful)
     {
-        var validator = new BuildRequestValidator(_options.GetEnvironmentVariable, new UserSecrets(_options.UserSecretsId, _options.GetEnvironmentVariable, _options.Windows));
+        var validator = new BuildRequestValidator(_options.GetEnvironmentVariable, new UserSecrets(_options.UserSecretsId, _options.GetEnvironmentVariable, _options.Windows), _options.Windows);
         request = WithoutAbsentOptionalSecrets(request, validator);
         var problems = validator.Validate(request);
         foreach (var problem in problems)
@@ -121,7 +121,7 @@ internal sealed class ImageBuild
             {
                 Secrets = request.Secrets.Select(s => s.Kind == SecretSourceKind.File
                     ? s
-                    : s with { Source = secretFiles.Write(s.Id, values[s.Id]), EnvironmentVariable = null, Value = null, UserSecret = null }).ToArray(),
+                    : s with { Source = secretFiles.Write(s.Id, values[s.Id]), EnvironmentVariable = null, Value = null, UserSecret = null, NuGetFeedsDirectory = null }).ToArray(),
             };
 
         // The arguments name secrets by id, file path and variable name only: they are safe to log.
@@ -272,6 +272,7 @@ internal sealed class ImageBuild
                 SecretSourceKind.File => File.ReadAllText(secret.Source!),
                 SecretSourceKind.EnvironmentVariable => _options.GetEnvironmentVariable(secret.EnvironmentVariable!),
                 SecretSourceKind.UserSecret => validator.LookupUserSecret(secret).Value,
+                SecretSourceKind.NuGetFeeds => NuGetFeedsValue(secret, validator),
                 _ => secret.Value,
             };
             if (!string.IsNullOrEmpty(value))
@@ -281,6 +282,18 @@ internal sealed class ImageBuild
         }
 
         return values;
+    }
+
+    /// <summary>The NuGet.Config of a NuGetFeeds secret; says which sources were left out or got credentials (names and URLs only).</summary>
+    private string? NuGetFeedsValue(SecretDeclaration secret, BuildRequestValidator validator)
+    {
+        var feeds = validator.LookupNuGetFeeds(secret);
+        foreach (var note in feeds.Notes)
+        {
+            Detail("BuildSecrets: {0}", note);
+        }
+
+        return feeds.ConfigXml;
     }
 
     /// <summary>

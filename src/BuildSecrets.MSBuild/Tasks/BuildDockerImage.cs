@@ -189,6 +189,7 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
     {
         var hasValue = item.MetadataNames.Cast<string>().Any(name => string.Equals(name, "Value", StringComparison.OrdinalIgnoreCase));
         var userSecret = Metadata(item, "UserSecret");
+        var nuGetFeeds = string.Equals(Metadata(item, "NuGetFeeds"), "true", StringComparison.OrdinalIgnoreCase);
         return new SecretDeclaration(
             item.ItemSpec.Trim(),
             Metadata(item, "Source") is { } source ? FullPath(source) : null,
@@ -196,7 +197,9 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         {
             Value = hasValue ? item.GetMetadata("Value") : null,
             UserSecret = userSecret,
-            ChildVariable = hasValue || userSecret is not null ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
+            NuGetFeedsDirectory = nuGetFeeds ? Path.GetFullPath(ProjectDirectory) : null,
+            NuGetAuthenticatedFeeds = (Metadata(item, "NuGetAuthenticatedFeeds") ?? string.Empty).Split(';').Select(f => f.Trim()).Where(f => f.Length > 0).ToArray(),
+            ChildVariable = hasValue || userSecret is not null || nuGetFeeds ? "BUILDSECRETS_SECRET_" + index.ToString(CultureInfo.InvariantCulture) : null,
             Required = !string.Equals(Metadata(item, "Required"), "false", StringComparison.OrdinalIgnoreCase),
             Rotate = string.Equals(Metadata(item, "Rotate"), "true", StringComparison.OrdinalIgnoreCase),
         };

@@ -4,6 +4,7 @@ using System.IO;
 using System.Text.RegularExpressions;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Validation;
 
@@ -26,11 +27,14 @@ internal sealed class BuildRequestValidator
 
     private readonly Func<string, string?> _getEnvironmentVariable;
     private readonly UserSecrets? _userSecrets;
+    private readonly bool _windows;
+    private readonly Dictionary<string, NuGetFeedsResult> _nuGetFeeds = new(StringComparer.Ordinal);
 
-    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets? userSecrets = null)
+    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets? userSecrets = null, bool windows = false)
     {
         _getEnvironmentVariable = getEnvironmentVariable;
         _userSecrets = userSecrets;
+        _windows = windows;
     }
 
     public IReadOnlyList<Diagnostic> Validate(BuildRequest request)
@@ -107,6 +111,10 @@ internal sealed class BuildRequestValidator
                             found.Add(problem);
                         }
                     }
+                    else if (secret.Kind == SecretSourceKind.NuGetFeeds)
+                    {
+                        found.AddRange(LookupNuGetFeeds(secret).Problems);
+                    }
                     else if (secret.Value!.Length == 0)
                     {
                         found.Add(Messages.SecretValueEmpty(secret.Id));
@@ -137,6 +145,18 @@ internal sealed class BuildRequestValidator
     /// <summary>The value of a UserSecret secret, or the coded problem that keeps it from being read.</summary>
     public (string? Value, Diagnostic? Problem, bool Absent) LookupUserSecret(SecretDeclaration secret) =>
         (_userSecrets ?? new UserSecrets(null, _getEnvironmentVariable, windows: false)).Lookup(secret.Id, secret.UserSecret!);
+
+    /// <summary>The NuGet.Config of a NuGetFeeds secret (made once per validator), or the coded problems that keep it from being made.</summary>
+    public NuGetFeedsResult LookupNuGetFeeds(SecretDeclaration secret)
+    {
+        if (!_nuGetFeeds.TryGetValue(secret.Id, out var result))
+        {
+            result = NuGetFeedsConfig.Create(secret.Id, secret.NuGetFeedsDirectory!, secret.NuGetAuthenticatedFeeds, _getEnvironmentVariable, _windows);
+            _nuGetFeeds[secret.Id] = result;
+        }
+
+        return result;
+    }
 
     private static void ValidateSecretFile(string id, string path, List<Diagnostic> found)
     {
