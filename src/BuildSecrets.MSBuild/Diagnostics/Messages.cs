@@ -116,7 +116,7 @@ internal static class Messages
 
     public static Diagnostic NuGetFeedCredentialsMissing(string id, string source, string url) => Error(
         "BSEC1032",
-        $"DockerSecret '{id}' (NuGetFeeds): the NuGet source '{source}' ({url}) needs credentials and this machine has none for it. Set the variable {Secrets.NuGetFeedsConfig.CredentialsVariablePrefix}{source}='Username=<user>;Password=<token>', add them with 'dotnet nuget update source {source} --username <user> --password <token> --store-password-in-clear-text', or list the feed in {Secrets.NuGetFeedsConfig.VssEndpointsVariable}.");
+        $"DockerSecret '{id}' (NuGetFeeds): the NuGet source '{source}' ({url}) needs credentials and this machine has none for it. Set the variable {Secrets.NuGetFeedsConfig.CredentialsVariablePrefix}{source}='Username=<user>;Password=<token>', add <packageSourceCredentials><{System.Xml.XmlConvert.EncodeLocalName(source)}> with Username and ClearTextPassword to your user NuGet.Config (never to one inside the build context), or list the feed in {Secrets.NuGetFeedsConfig.VssEndpointsVariable}.");
 
     public static Diagnostic NuGetAuthenticatedFeedUnknown(string id, string feed, IReadOnlyList<string> sources) => Error(
         "BSEC1033",

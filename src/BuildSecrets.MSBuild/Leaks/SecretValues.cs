@@ -34,10 +34,14 @@ internal static class SecretValues
     public static IEnumerable<(string Form, string Value)> Parts(string secret)
     {
         yield return ("whole value", secret.Trim());
+
+        // In a NuGet.Config with credentials, the markup lines (<configuration>, <clear />, a source's
+        // <add key=... value=URL />) are not secret: masking them would hide ordinary build output.
+        var nuGetConfig = ClearTextPassword.IsMatch(secret);
         foreach (var rawLine in secret.Split('\n'))
         {
             var line = rawLine.Trim();
-            if (line.Length == 0)
+            if (line.Length == 0 || (nuGetConfig && line.StartsWith("<", StringComparison.Ordinal)))
             {
                 continue;
             }

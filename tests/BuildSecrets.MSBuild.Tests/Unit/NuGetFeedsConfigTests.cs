@@ -189,6 +189,19 @@ public sealed class NuGetFeedsConfigTests
     }
 
     [TestMethod]
+    public void Build_output_showing_the_sources_is_not_masked_but_a_password_is()
+    {
+        Write("sln/nuget.config", Config(SolutionSources));
+        _environment[NuGetFeedsConfig.CredentialsVariablePrefix + "private"] = $"Username=admin;Password={Password}";
+        var redactor = new BuildSecrets.MSBuild.Docker.SecretRedactor();
+        redactor.Add("nugetconfig", Create().ConfigXml!);
+        var markup = $"<configuration><packageSources><clear /><add key=\"private\" value=\"{PrivateUrl}\" allowInsecureConnections=\"true\" /></packageSources></configuration>";
+
+        Assert.AreEqual(markup, redactor.Redact(markup));
+        Assert.AreEqual("token ***", redactor.Redact("token " + Password));
+    }
+
+    [TestMethod]
     public void An_encrypted_password_off_Windows_is_BSEC1031_naming_the_source_and_the_file()
     {
         Write("sln/nuget.config", Config(SolutionSources));
