@@ -57,15 +57,23 @@ public sealed class PrivateFeedTests
         return (server, sample);
     }
 
-    private Task<CommandOutcome> PublishAsync(ConsumerProject sample, IReadOnlyDictionary<string, string?>? environment = null) =>
+    private Task<CommandOutcome> PublishAsync(ConsumerProject sample, IReadOnlyDictionary<string, string?>? environment = null, bool restore = true) =>
         sample.RunDotnetAsync(
             "publish",
             environment,
-            ["-v:diag", $"-p:DockerCli={DockerEngine.Cli}", $"-p:ContainerRepository={_repository}"]);
+            ["-v:diag", $"-p:DockerCli={DockerEngine.Cli}", $"-p:ContainerRepository={_repository}", .. restore ? Array.Empty<string>() : ["--no-restore"]]);
+
+    /// <summary>Restores on this machine with NuGet's variable (for credentials this machine's NuGet cannot use itself).</summary>
+    private async Task RestoreOnTheHostAsync(ConsumerProject sample)
+    {
+        var restore = await sample.RunDotnetAsync("msbuild", new Dictionary<string, string?> { ["NuGetPackageSourceCredentials_private"] = $"Username=feed-user;Password={_password}" }, ["-t:Restore"]);
+        Assert.AreEqual(0, restore.ExitCode, restore.ToString());
+    }
 
     [TestMethod]
     [DataRow("packageSourceCredentials")]
     [DataRow("NuGetPackageSourceCredentials_private")]
+    [DataRow("VSS_NUGET_EXTERNAL_FEED_ENDPOINTS")]
     public async Task The_sample_restores_from_the_private_feed_inside_the_image_build_and_the_credentials_stay_out_of_the_image(string credentials)
     {
         var (server, sample) = await StartAsync();
@@ -87,16 +95,28 @@ public sealed class PrivateFeedTests
                 </configuration>
                 """);
         }
-        else
+        else if (credentials == "NuGetPackageSourceCredentials_private")
         {
             environment = new() { ["NuGetPackageSourceCredentials_private"] = $"Username=feed-user;Password={_password}" };
         }
+        else
+        {
+            // The Azure Artifacts credential provider is not installed here: this machine restores with
+            // NuGet's variable, the image build with the endpoints alone.
+            await RestoreOnTheHostAsync(sample);
+            environment = new() { ["VSS_NUGET_EXTERNAL_FEED_ENDPOINTS"] = $"{{\"endpointCredentials\":[{{\"endpoint\":\"{server.Url}\",\"username\":\"feed-user\",\"password\":\"{_password}\"}}]}}" };
+        }
 
-        var publish = await PublishAsync(sample, environment);
+        var publish = await PublishAsync(sample, environment, restore: credentials != "VSS_NUGET_EXTERNAL_FEED_ENDPOINTS");
 
         Assert.AreEqual(0, publish.ExitCode, publish.ToString());
         StringAssert.Contains(publish.Output, "--secret id=nugetconfig,env=BUILDSECRETS_SECRET_0");
-        StringAssert.Contains(publish.Output, "the NuGet source 'private' (" + server.Url + ") gets credentials from");
+        StringAssert.Contains(publish.Output, $"the NuGet source 'private' ({server.Url}) gets credentials from " + credentials switch
+        {
+            "packageSourceCredentials" => "packageSourceCredentials in",
+            "NuGetPackageSourceCredentials_private" => "the variable " + credentials,
+            _ => credentials,
+        });
         StringAssert.Contains(publish.Output, "none found");
         Assert.IsTrue(server.AuthorizedRequests > 0, "the feed was never used");
 
@@ -155,10 +175,9 @@ public sealed class PrivateFeedTests
         using var _ = server;
         using var __ = sample;
 
-        // The host's restore needs the feed too: skip it (the task's check runs after publish).
-        var restore = await sample.RunDotnetAsync("msbuild", new Dictionary<string, string?> { ["NuGetPackageSourceCredentials_private"] = $"Username=feed-user;Password={_password}" }, ["-t:Restore"]);
-        Assert.AreEqual(0, restore.ExitCode, restore.ToString());
-        var publish = await sample.RunDotnetAsync("publish", null, ["--no-restore", $"-p:DockerCli={DockerEngine.Cli}", $"-p:ContainerRepository={_repository}"]);
+        // This machine's restore needs the feed too: it runs first, with the credentials; the publish has none.
+        await RestoreOnTheHostAsync(sample);
+        var publish = await PublishAsync(sample, restore: false);
 
         Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
         StringAssert.Contains(publish.Output, "error BSEC1032");
