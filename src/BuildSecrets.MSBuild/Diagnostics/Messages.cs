@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace BuildSecrets.MSBuild.Diagnostics;
 
 /// <summary>
@@ -17,11 +19,11 @@ internal static class Messages
     // 1xxx: project input, checked before docker is started.
     public static Diagnostic SecretHasNoSource(string id) => Error(
         "BSEC1001",
-        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file), EnvironmentVariable (a variable name), UserSecret (a key of the project's user secrets) or Value metadata.");
+        $"DockerSecret '{id}' has no source. Set exactly one of its Source (a file), EnvironmentVariable (a variable name), UserSecret (a key of the project's user secrets), Value or NuGetFeeds=\"true\" metadata.");
 
     public static Diagnostic SecretHasTwoSources(string id) => Error(
         "BSEC1002",
-        $"DockerSecret '{id}' sets more than one of Source, EnvironmentVariable, UserSecret and Value. Keep only one of them.");
+        $"DockerSecret '{id}' sets more than one of Source, EnvironmentVariable, UserSecret, Value and NuGetFeeds. Keep only one of them.");
 
     public static Diagnostic SecretFileMissing(string id, string path) => Error(
         "BSEC1003",
@@ -112,6 +114,22 @@ internal static class Messages
     public static Diagnostic SdkContainerPublishConflict(string reference) => Error(
         "BSEC1040",
         $"The .NET SDK's container support (target PublishContainer: -t:PublishContainer, PublishProfile=DefaultContainer or WebPublishMethod=Container) runs in the same publish as this package's image build, and would write an image this package never scans over '{reference}'. Publish with one of them: leave out -t:PublishContainer and the container publish profile to build the Dockerfile with its secrets (the image is scanned), or set DockerBuildEnabled=false to let the SDK build its image without the Dockerfile and its secrets.");
+
+    public static Diagnostic NuGetConfigUnreadable(string id, string where, string reason) => Error(
+        "BSEC1030",
+        $"DockerSecret '{id}' (NuGetFeeds): the NuGet configuration '{where}' cannot be used: {reason}. Fix it (NuGet's restore reads it too), or remove it.");
+
+    public static Diagnostic NuGetFeedCredentialsUnreadable(string id, string source, string where, string reason) => Error(
+        "BSEC1031",
+        $"DockerSecret '{id}' (NuGetFeeds): the credentials of the NuGet source '{source}' in {where} cannot be read: {reason}.");
+
+    public static Diagnostic NuGetFeedCredentialsMissing(string id, string source, string url) => Error(
+        "BSEC1032",
+        $"DockerSecret '{id}' (NuGetFeeds): the NuGet source '{source}' ({url}) needs credentials and this machine has none for it. Set the variable {Secrets.NuGetFeedsConfig.CredentialsVariablePrefix}{source}='Username=<user>;Password=<token>', add <packageSourceCredentials><{System.Xml.XmlConvert.EncodeLocalName(source)}> with Username and ClearTextPassword to your user NuGet.Config (never to one inside the build context), or list the feed in {Secrets.NuGetFeedsConfig.VssEndpointsVariable}.");
+
+    public static Diagnostic NuGetAuthenticatedFeedUnknown(string id, string feed, IReadOnlyList<string> sources) => Error(
+        "BSEC1033",
+        $"DockerSecret '{id}': NuGetAuthenticatedFeeds names '{feed}', which is not an enabled network source of the project (its sources: {(sources.Count == 0 ? "none" : string.Join(", ", sources))}). Use a source's name or URL from the project's NuGet configuration.");
 
     // 2xxx: the docker client and the engine.
     public static Diagnostic CliNotFound(string cli) => Error(

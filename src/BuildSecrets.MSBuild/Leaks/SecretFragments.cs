@@ -43,7 +43,8 @@ internal enum SecretForm
 /// <summary>One part of a secret worth searching for: its text, or its bytes for a binary part.</summary>
 internal sealed record SecretFragment(SecretForm Form, string? Text, byte[]? Bytes, bool IsCredential)
 {
-    public static SecretFragment OfText(SecretForm form, string text, bool isCredential = false) => new(form, text, null, isCredential);
+    /// <summary>A part of text; a URL is never a credential itself (its password is a part of its own).</summary>
+    public static SecretFragment OfText(SecretForm form, string text, bool isCredential = false) => new(form, text, null, isCredential && !text.Contains("://"));
 
     public static SecretFragment OfBytes(SecretForm form, byte[] bytes) => new(form, null, bytes, false);
 

@@ -14,10 +14,16 @@ internal sealed class InputCheck(IBuildLog log, ImageBuildOptions options)
     public ValidatedRequest? Run(BuildRequest request)
     {
         var userSecrets = new UserSecrets(options.UserSecretsId, options.GetEnvironmentVariable, options.Windows);
-        var validated = new BuildRequestValidator(options.GetEnvironmentVariable, userSecrets).Validate(request);
+        var validated = new BuildRequestValidator(options.GetEnvironmentVariable, userSecrets, options.Windows).Validate(request);
         foreach (var (secret, absence) in validated.LeftOut)
         {
             log.Important("BuildSecrets: the optional DockerSecret '{0}' has no value here ({1}); the build runs without it.", secret.Id, absence);
+        }
+
+        // What the NuGet feeds secrets took and left out: source names and URLs, never credentials.
+        foreach (var note in validated.Secrets.Select(s => s.Source).OfType<NuGetFeedsSecretSource>().SelectMany(f => f.Result.Notes))
+        {
+            log.Detail("BuildSecrets: {0}", note);
         }
 
         return log.ReportAll(validated.Problems) ? null : validated;

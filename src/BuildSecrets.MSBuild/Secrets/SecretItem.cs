@@ -18,6 +18,12 @@ internal sealed record SecretItem(string Id)
     /// <summary>The Value metadata; null when the item has none (an empty Value is a value, and an error).</summary>
     public string? Value { get; init; }
 
+    /// <summary>NuGetFeeds="true": the folder whose NuGet configuration gives the feeds (the project directory); null otherwise.</summary>
+    public string? NuGetFeedsDirectory { get; init; }
+
+    /// <summary>NuGetAuthenticatedFeeds: sources (names or URLs) that must have credentials.</summary>
+    public IReadOnlyList<string> NuGetAuthenticatedFeeds { get; init; } = [];
+
     /// <summary>False for an optional secret (Required="false"), left out when its source is absent.</summary>
     public bool Required { get; init; } = true;
 

@@ -121,6 +121,29 @@ internal sealed class ValueSecretSource(string value) : SecretSource
     public override byte[]? Read() => Utf8(value);
 }
 
+/// <summary>
+/// NuGetFeeds="true": a NuGet.Config made at build time, in memory only, from the project's
+/// effective package sources with this machine's credentials for them (<see cref="NuGetFeedsConfig"/>).
+/// </summary>
+internal sealed class NuGetFeedsSecretSource(string id, string projectDirectory, IReadOnlyList<string> authenticatedFeeds, Func<string, string?> getEnvironmentVariable, bool windows) : SecretSource
+{
+    private NuGetFeedsResult? _result;
+
+    /// <summary>What was made: the file, the credentials in it, the problems, and notes (source names and URLs only).</summary>
+    public NuGetFeedsResult Result => _result ??= NuGetFeedsConfig.Create(id, projectDirectory, authenticatedFeeds, getEnvironmentVariable, windows);
+
+    public override bool IsAbsent => false;
+
+    public override string Absence => "no NuGet configuration could be made";
+
+    public override Diagnostic? Check(string id) => Result.Problems.Count > 0 ? Result.Problems[0] : null;
+
+    /// <summary>Every problem, when there are several (the validator reports them all).</summary>
+    public IReadOnlyList<Diagnostic> Problems => Result.Problems;
+
+    public override byte[]? Read() => Utf8(Result.ConfigXml);
+}
+
 /// <summary>A checked DockerSecret: its id, where its value comes from, and whether it rotates.</summary>
 internal sealed record DeclaredSecret(string Id, SecretSource Source, bool Rotate = false)
 {

@@ -211,6 +211,8 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
             EnvironmentVariable = Metadata(item, "EnvironmentVariable"),
             UserSecret = Metadata(item, "UserSecret"),
             Value = hasValue ? item.GetMetadata("Value") : null,
+            NuGetFeedsDirectory = string.Equals(Metadata(item, "NuGetFeeds"), "true", StringComparison.OrdinalIgnoreCase) ? Path.GetFullPath(ProjectDirectory) : null,
+            NuGetAuthenticatedFeeds = (Metadata(item, "NuGetAuthenticatedFeeds") ?? string.Empty).Split(';').Select(f => f.Trim()).Where(f => f.Length > 0).ToArray(),
             Required = !string.Equals(Metadata(item, "Required"), "false", StringComparison.OrdinalIgnoreCase),
             Rotate = string.Equals(Metadata(item, "Rotate"), "true", StringComparison.OrdinalIgnoreCase),
         };

@@ -32,11 +32,13 @@ internal sealed class BuildRequestValidator
 
     private readonly Func<string, string?> _getEnvironmentVariable;
     private readonly UserSecrets _userSecrets;
+    private readonly bool _windows;
 
-    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets userSecrets)
+    public BuildRequestValidator(Func<string, string?> getEnvironmentVariable, UserSecrets userSecrets, bool windows = false)
     {
         _getEnvironmentVariable = getEnvironmentVariable;
         _userSecrets = userSecrets;
+        _windows = windows;
     }
 
     /// <summary>
@@ -107,7 +109,11 @@ internal sealed class BuildRequestValidator
                 continue;
             }
 
-            if (source.Check(item.Id) is { } problem)
+            if (source is NuGetFeedsSecretSource feeds)
+            {
+                found.AddRange(feeds.Problems);
+            }
+            else if (source.Check(item.Id) is { } problem)
             {
                 found.Add(problem);
             }
@@ -140,6 +146,11 @@ internal sealed class BuildRequestValidator
         if (item.Value is not null)
         {
             sources.Add(new ValueSecretSource(item.Value));
+        }
+
+        if (item.NuGetFeedsDirectory is not null)
+        {
+            sources.Add(new NuGetFeedsSecretSource(item.Id, item.NuGetFeedsDirectory, item.NuGetAuthenticatedFeeds, _getEnvironmentVariable, _windows));
         }
 
         switch (sources.Count)

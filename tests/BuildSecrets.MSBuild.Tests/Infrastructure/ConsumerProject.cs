@@ -16,11 +16,11 @@ internal sealed class ConsumerProject : IDisposable
     private static readonly ConcurrentDictionary<string, int> Runs = new();
     private readonly string _testName;
 
-    private ConsumerProject(string testName, string folder)
+    private ConsumerProject(string testName, string folder, string project = "Consumer")
     {
         _testName = testName;
         Folder = folder;
-        ProjectFolder = Path.Combine(folder, "Consumer");
+        ProjectFolder = Path.Combine(folder, project);
         Directory.CreateDirectory(ProjectFolder);
     }
 
@@ -72,6 +72,26 @@ internal sealed class ConsumerProject : IDisposable
         if (dockerfile is not null)
         {
             consumer.WriteProjectFile("Dockerfile", dockerfile);
+        }
+
+        return consumer;
+    }
+
+    /// <summary>
+    /// A copy of a sample of the repository (samples/&lt;sample&gt;, without bin and obj) in a fresh
+    /// folder; the project is &lt;sample&gt;/&lt;project&gt;, so the sample's parent folder is outside it.
+    /// </summary>
+    public static ConsumerProject FromSample(string testName, string sample, string project)
+    {
+        var consumer = new ConsumerProject(testName, Repository.NewTempFolder("sample"), Path.Combine(sample, project));
+        var source = Path.Combine(Repository.Root, "samples", sample);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (!relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            {
+                WriteFile(Path.Combine(consumer.Folder, sample, relative), File.ReadAllText(file));
+            }
         }
 
         return consumer;

@@ -10,6 +10,9 @@ internal static class DockerEngine
     /// <summary>The base image eng/setup-engine.sh builds offline: busybox, curl and the .NET runtime.</summary>
     public const string BaseImage = "buildsecrets-test/runtime-curl:1";
 
+    /// <summary>The SDK image eng/setup-engine.sh builds offline on the base image: this machine's whole .NET SDK.</summary>
+    public const string SdkImage = "buildsecrets-test/sdk:1";
+
     /// <summary>The docker client: BUILDSECRETS_DOCKER as set by eng/test.sh, else 'docker' from PATH.</summary>
     public static string Cli { get; } = Environment.GetEnvironmentVariable("BUILDSECRETS_DOCKER") is { Length: > 0 } cli ? cli : "docker";
 
@@ -22,6 +25,17 @@ internal static class DockerEngine
         Commands.RunAsync(Cli, arguments, environment: new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "1" });
 
     public static async Task RemoveImageAsync(string reference) => await RunAsync("image", "rm", "--force", reference);
+
+    /// <summary>Fails when <paramref name="value"/> is anywhere in the image: a layer or the config of the saved image, the history, the inspected config.</summary>
+    public static async Task AssertImageHasNoAsync(string image, string value, string what)
+    {
+        CollectionAssert.AreEqual(Array.Empty<string>(), (await FindInSavedImageAsync(image, value)).ToArray(), $"{what} is in the saved image");
+        var history = await RunAsync("history", "--no-trunc", image);
+        Assert.AreEqual(0, history.ExitCode, history.ToString());
+        Assert.IsFalse(history.Output.Contains(value, StringComparison.Ordinal), $"{what} is in the image history");
+        var inspect = await RunAsync("image", "inspect", image);
+        Assert.IsFalse(inspect.Output.Contains(value, StringComparison.Ordinal), $"{what} is in the image config");
+    }
 
     /// <summary>Every place of a saved image the bytes of <paramref name="needle"/> appear in: archive entries, nested layer tars, gzip layers.</summary>
     public static async Task<IReadOnlyList<string>> FindInSavedImageAsync(string image, string needle)

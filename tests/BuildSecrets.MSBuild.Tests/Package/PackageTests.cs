@@ -85,7 +85,7 @@ public sealed class PackageTests
                     || name.StartsWith("Microsoft.Build", StringComparison.Ordinal)
                     || name is "mscorlib" or "netstandard" or "System" or "System.Core" or "System.Runtime" or "System.Management" or "Microsoft.Win32.Primitives"
                     || (framework == "net8.0" && (name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.Win32.", StringComparison.Ordinal)))
-                    || (framework == "net472" && name is "System.Xml" or "System.Numerics" or "System.Runtime.InteropServices.RuntimeInformation" or "System.ComponentModel.Composition");
+                    || (framework == "net472" && name is "System.Xml" or "System.Xml.Linq" or "System.Numerics" or "System.Runtime.InteropServices.RuntimeInformation" or "System.ComponentModel.Composition");
                 if (!provided)
                 {
                     missing.Add($"{entry.Name} -> {name}");
