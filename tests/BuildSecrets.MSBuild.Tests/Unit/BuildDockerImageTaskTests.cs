@@ -305,6 +305,31 @@ public sealed class BuildDockerImageTaskTests : TaskWithFakeDockerTests
         Assert.IsFalse(ProcessIsAlive(pid), $"the docker client (pid {pid}) is still running");
     }
 
+    [TestMethod]
+    public void Cancel_during_the_scan_leaves_the_unproven_image_untagged()
+    {
+        var pidFile = Path.Combine(Harness.ProjectDirectory, "save.pid");
+        UseDocker(FakeDocker.Create(save: $"echo $$ > '{pidFile}'; exec sleep 600"));
+        Harness.Environment["TOKEN"] = "Canary-cancel-9d2e4f6a8b";
+        Harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+
+        var run = System.Threading.Tasks.Task.Run(Harness.Execute);
+        var stopwatch = Stopwatch.StartNew();
+        while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Trim().Length == 0)
+        {
+            Assert.IsTrue(stopwatch.Elapsed < TimeSpan.FromSeconds(30), "the scan never started");
+            Thread.Sleep(50);
+        }
+
+        Harness.Task.Cancel();
+        Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(15)), "the task did not stop within 15 seconds of Cancel");
+
+        Assert.IsFalse(run.Result);
+        Assert.AreEqual("BSEC3003", Harness.Engine.Warnings.Single().Code);
+        Assert.IsFalse(Docker.Invocations.Any(i => i.StartsWith("tag ", StringComparison.Ordinal)), string.Join("\n", Docker.Invocations));
+        Assert.IsNull(Harness.Task.ImageId);
+    }
+
     private static bool ProcessIsAlive(int pid)
     {
         try
