@@ -214,6 +214,10 @@ internal static class Messages
         "BSEC5006",
         $"The built image could not be scanned for the declared secrets: {detail} Tags were removed because the image is not proven clean. Set DockerSecretScan=false to publish without the scan (see README).");
 
+    public static Diagnostic LayerNotReadable(string entry, string compression) => Error(
+        "BSEC5008",
+        $"The built image could not be scanned for the declared secrets: its layer '{entry}' is {compression}-compressed, and the scan reads only plain and gzip layers. Tags were removed because the image is not proven clean. Build with gzip layers (remove compression={compression} from DockerBuildOptions or the builder's output), or set DockerSecretScan=false (see README).");
+
     public static Diagnostic ScanSkipped() => Warning(
         "BSEC5007",
         "DockerSecretScan is false: the built image was not scanned for the declared secrets, and a secret a step copied into a layer would go unnoticed.");

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -166,19 +167,40 @@ internal sealed class DockerClient
 
     /// <summary>
     /// Streams <c>docker save IMAGE</c> into <paramref name="consume"/> as the client writes it: the
-    /// archive is never stored on disk nor held whole in memory.
+    /// archive is never stored on disk nor held whole in memory. What the consumer leaves unread
+    /// (the padding after the tar's end marker, or the rest after it gave up) is read and dropped,
+    /// so the client never dies writing into a closed pipe (SIGPIPE). When the client fails, its
+    /// own error text is reported (BSEC5006), whatever the consumer made of the partial archive.
     /// </summary>
     public async Task SaveAsync(string image, Func<Stream, CancellationToken, Task> consume, CancellationToken cancellationToken)
     {
         var errors = new System.Text.StringBuilder();
+        ExceptionDispatchInfo? consumerFailure = null;
+        var target = PipeTarget.Create(async (stream, token) =>
+        {
+            try
+            {
+                await consume(stream, token);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                consumerFailure = ExceptionDispatchInfo.Capture(exception);
+            }
+
+            await stream.CopyToAsync(Stream.Null, 81920, token);
+        });
         var command = Wrap(new[] { "save", image })
-            .WithStandardOutputPipe(PipeTarget.Create(consume))
+            .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors));
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
         if (result.ExitCode != 0)
         {
-            throw new BuildSecretsException(Messages.ScanFailed($"'{DisplayName} save' failed with exit code {result.ExitCode}: {FirstLines(errors.ToString())}"));
+            var said = FirstLines(errors.ToString());
+            throw new BuildSecretsException(Messages.ScanFailed(
+                $"'{DisplayName} save {image}' failed with exit code {result.ExitCode}: {(said.Length > 0 ? EndSentence(said) : "it printed no error.")}"));
         }
+
+        consumerFailure?.Throw();
     }
 
     /// <summary>The diff ids of an image's layers (<c>RootFS.Layers</c>), or null when the engine does not have the image.</summary>

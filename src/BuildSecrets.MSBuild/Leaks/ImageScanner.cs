@@ -76,6 +76,12 @@ internal sealed class ImageScanner
             var first = new byte[Math.Min(tar.Size, 4096)];
             var firstLength = ReadAtLeast(tar, first);
             var entry = new PrefixedStream(first, firstLength, tar);
+            if (firstLength >= 4 && first[0] == 0x28 && first[1] == 0xb5 && first[2] == 0x2f && first[3] == 0xfd)
+            {
+                // System.IO.Compression has no zstd on net472 nor net8.0: such a layer cannot be proven clean.
+                throw new UnsupportedLayerException(name, "zstd");
+            }
+
             if (firstLength >= 2 && first[0] == 0x1f && first[1] == 0x8b)
             {
                 using var gzip = new GZipStream(entry, CompressionMode.Decompress);
@@ -230,7 +236,9 @@ internal sealed class ImageScanner
                 return (Document(BlobName(configDigest)), "oci");
             }
 
-            var first = Json.Array(node, "manifests").FirstOrDefault();
+            // A nested index (buildx) also lists attestation manifests, whose platform is unknown/unknown.
+            var manifests = Json.Array(node, "manifests").ToArray();
+            var first = manifests.FirstOrDefault(m => Json.String(Json.Object(m, "platform"), "os") != "unknown") ?? manifests.FirstOrDefault();
             node = Json.String(first, "digest") is { } digest ? Document(BlobName(digest)) : null;
         }
 

@@ -329,9 +329,18 @@ internal sealed class ImageBuild
         {
             await client.SaveAsync(imageId, (stream, token) => Task.Run(() => result = scanner.Scan(stream, token), token), graceful);
         }
+        catch (UnsupportedLayerException exception)
+        {
+            return [Messages.LayerNotReadable(exception.Entry, exception.Compression)];
+        }
         catch (ImageArchiveException exception)
         {
             return [Messages.ScanFailed($"the archive of 'docker save' is not understood: {exception.Message}.")];
+        }
+        catch (BuildSecretsException exception) when (exception.Diagnostic.Code == "BSEC5006")
+        {
+            // 'docker save' failed: the image is not proven clean, so it is rejected like a leaking one.
+            return [exception.Diagnostic];
         }
 
         var leaks = result!.Leaks.Select(leak => leak.Where switch

@@ -45,6 +45,7 @@ internal sealed class FakeDocker : IDisposable
         byte[]? savedImage = null,
         bool podman = false,
         string check = "",
+        string? save = null,
         string push = "echo \"The push refers to repository [$2]\"; echo \"${2##*:}: digest: sha256:feedface00000000000000000000000000000000000000000000000000000000 size: 528\"")
     {
         var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
@@ -77,7 +78,7 @@ internal sealed class FakeDocker : IDisposable
               ;;
               "image rm") ;;
               "image inspect") echo "Error: No such image" >&2; exit 1 ;;
-              "save "*) cat '{{fake.ArchivePath}}' ;;
+              "save "*) {{save ?? $"cat '{fake.ArchivePath}'"}} ;;
               "push "*) {{push}} ;;
               *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;
             esac

@@ -95,6 +95,46 @@ public sealed class ImageScanTaskTests
     }
 
     [TestMethod]
+    public void What_docker_save_writes_after_the_archives_end_marker_is_read_so_the_client_is_not_killed_by_SIGPIPE()
+    {
+        // As the Docker 26 client: it still writes after the tar's end marker; a client that finds its
+        // pipe closed dies of SIGPIPE (exit code 141), as 'head' does here.
+        using var docker = FakeDocker.Create(save: "cat \"$(dirname \"$0\")/image.tar\" && head -c 4194304 /dev/zero");
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+
+        StringAssert.Contains(_harness.Engine.Log, "none found");
+    }
+
+    [TestMethod]
+    public void A_failing_docker_save_is_BSEC5006_with_dockers_own_error_and_the_tags_are_removed()
+    {
+        using var docker = FakeDocker.Create(save: "echo 'Error response from daemon: write /var/lib/docker/tmp/docker-export: no space left on device' >&2; exit 1");
+        _harness.Task.DockerCli = docker.Path;
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5006" }, _harness.ErrorCodes.ToArray(), _harness.Engine.Log);
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, $"save {FakeDocker.ImageId}' failed with exit code 1: Error response from daemon: write /var/lib/docker/tmp/docker-export: no space left on device.");
+        CollectionAssert.Contains(docker.Invocations.ToArray(), "image rm --no-prune consumer:latest consumer:2.0");
+    }
+
+    [TestMethod]
+    public void A_zstd_layer_is_BSEC5008_naming_the_layer_and_the_tags_are_removed()
+    {
+        using var docker = Docker(new ImageArchiveBuilder { Oci = true, ZstdLayer = 0 }.Layer("RUN cp /run/secrets/token /app/token", "app/token", Canary));
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5008" }, _harness.ErrorCodes.ToArray(), _harness.Engine.Log);
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "is zstd-compressed");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "'blobs/sha256/");
+        CollectionAssert.Contains(docker.Invocations.ToArray(), "image rm --no-prune consumer:latest consumer:2.0");
+        Assert.IsFalse(_harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), _harness.Engine.Log);
+    }
+
+    [TestMethod]
     public void DockerSecretScan_false_skips_the_scan_with_warning_BSEC5007()
     {
         using var docker = Docker(new ImageArchiveBuilder().Layer("RUN cp", "app/token", Canary));
