@@ -180,7 +180,11 @@ EOF
 }
 
 copy_base_image() {
-  if DOCKER_HOST="unix://$socket" "$client" image inspect "$base_image" > /dev/null 2>&1; then
+  # The same image keeps its creation time through save | load; a base image built again moves it.
+  local created
+  created="$("$first_client" image inspect --format '{{.Created}}' "$base_image" 2> /dev/null)" ||
+    die "the first engine has no $base_image (eng/setup-engine.sh builds it)"
+  if [ "$(DOCKER_HOST="unix://$socket" "$client" image inspect --format '{{.Created}}' "$base_image" 2> /dev/null)" = "$created" ]; then
     say "$base_image exists in Docker 26"
     return
   fi

@@ -125,9 +125,9 @@ internal static class Messages
         "BSEC2005",
         $"'{cli} {command}' failed with exit code {exitCode}: {output} Check that the docker client works ('{cli} {command}' in a terminal).");
 
-    public static Diagnostic NeedsBuildx(string cli, string property) => Error(
+    public static Diagnostic NeedsBuildx(string cli, string property, string how) => Error(
         "BSEC2006",
-        $"{property} needs docker buildx, and the docker client '{cli}' builds without it (docker build with DOCKER_BUILDKIT=1). Install the buildx plugin, set DockerCli to a client that has it, or remove {property}.");
+        $"{property} needs docker buildx, and the docker client '{cli}' builds without it ({how}). Install the buildx plugin, set DockerCli to a client that has it, or remove {property}.");
 
     public static Diagnostic PushFailed(string reference, int exitCode, string detail) => Error(
         "BSEC2007",

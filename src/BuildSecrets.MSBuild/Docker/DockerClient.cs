@@ -262,17 +262,25 @@ internal sealed class DockerClient
         return digest;
     }
 
-    /// <summary>Removes tags (<c>docker image rm --no-prune</c>, <c>podman untag</c>); the image itself goes with its last tag.</summary>
+    /// <summary>
+    /// Removes the image's tags, and the image with its last tag, leaving no untagged image that
+    /// holds what the tags pointed to: <c>docker image rm --no-prune</c> (the image goes with its
+    /// last tag); with Podman <c>podman untag</c> keeps the image, so <c>podman image rm ID</c>
+    /// follows, which also removes the untagged intermediate images of its build (--layers).
+    /// </summary>
     public async Task RemoveTagsAsync(string imageId, IReadOnlyList<string> references, BuildMode mode, CancellationToken cancellationToken)
     {
-        var arguments = (mode == BuildMode.Podman
-            ? new[] { "untag", imageId }.Concat(references)
-            : new[] { "image", "rm", "--no-prune" }.Concat(references)).ToArray();
-        var command = Wrap(arguments);
-        var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
-        if (result.ExitCode != 0)
+        var commands = mode == BuildMode.Podman
+            ? new[] { new[] { "untag", imageId }.Concat(references).ToArray(), new[] { "image", "rm", imageId } }
+            : new[] { new[] { "image", "rm", "--no-prune" }.Concat(references).ToArray() };
+        foreach (var arguments in commands)
         {
-            throw new BuildSecretsException(Messages.CliFailed(DisplayName, string.Join(" ", arguments), result.ExitCode, FirstLines(result.StandardError)));
+            var command = Wrap(arguments);
+            var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
+            if (result.ExitCode != 0)
+            {
+                throw new BuildSecretsException(Messages.CliFailed(DisplayName, string.Join(" ", arguments), result.ExitCode, FirstLines(result.StandardError)));
+            }
         }
     }
 

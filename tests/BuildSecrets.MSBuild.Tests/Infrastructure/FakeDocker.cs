@@ -77,6 +77,7 @@ internal sealed class FakeDocker : IDisposable
             {{build}}
               ;;
               "image rm") ;;
+              "untag "*) ;;
               "image inspect") echo "Error: No such image" >&2; exit 1 ;;
               "save "*) {{save ?? $"cat '{fake.ArchivePath}'"}} ;;
               "push "*) {{push}} ;;

@@ -111,6 +111,38 @@ public sealed class BuildDockerImageTaskTests
     }
 
     [TestMethod]
+    [DataRow("linux/amd64;linux/386")]
+    [DataRow("linux/amd64,linux/386")]
+    [DataRow("linux/amd64", "linux/386")]
+    public void DockerBuildPlatforms_become_one_platform_list_however_they_arrive(params string[] platforms)
+    {
+        using var docker = FakeDocker.Create();
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Platforms = platforms;
+
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+
+        StringAssert.Contains(docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), " --platform linux/amd64,linux/386 ");
+    }
+
+    [TestMethod]
+    public void A_leaking_image_built_by_Podman_is_untagged_then_removed_with_its_intermediate_images()
+    {
+        using var docker = FakeDocker.Create(podman: true, savedImage: new ImageArchiveBuilder { Podman = true }.Layer("RUN cp /run/secrets/token /app/token", "app/token", Canary).Build());
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+        _harness.Environment["TOKEN"] = Canary;
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5001" }, _harness.ErrorCodes.ToArray(), _harness.Engine.Log);
+        var invocations = docker.Invocations.ToList();
+        var untag = invocations.IndexOf($"untag {FakeDocker.ImageId} consumer:latest");
+        Assert.IsTrue(untag >= 0, string.Join("\n", invocations));
+        Assert.AreEqual(untag + 1, invocations.IndexOf($"image rm {FakeDocker.ImageId}"), string.Join("\n", invocations));
+    }
+
+    [TestMethod]
     public void A_docker_client_that_is_not_there_is_BSEC2001()
     {
         _harness.Task.DockerCli = "docker-that-does-not-exist";
@@ -235,6 +267,31 @@ public sealed class BuildDockerImageTaskTests
 
         CollectionAssert.AreEqual(new[] { "BSEC2006" }, _harness.ErrorCodes.ToArray());
         StringAssert.Contains(_harness.Engine.Errors[0].Message, "DockerBuildCacheTo");
+        Assert.IsFalse(docker.Invocations.Any(i => i.StartsWith("build ", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
+    [DataRow("DockerBuildMetadataFile")]
+    [DataRow("DockerBuilder")]
+    public void Buildx_only_options_are_BSEC2006_with_Podman_which_takes_DockerBuildCacheTo(string property)
+    {
+        using var docker = FakeDocker.Create(podman: true);
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.CacheTo = ["127.0.0.1:5000/app-cache"];
+        if (property == "DockerBuilder")
+        {
+            _harness.Task.Builder = "remote";
+        }
+        else
+        {
+            _harness.Task.MetadataFile = "metadata.json";
+        }
+
+        Assert.IsFalse(_harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2006" }, _harness.ErrorCodes.ToArray());
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, $"{property} needs docker buildx");
+        StringAssert.Contains(_harness.Engine.Errors[0].Message, "(podman build)");
         Assert.IsFalse(docker.Invocations.Any(i => i.StartsWith("build ", StringComparison.Ordinal)));
     }
 

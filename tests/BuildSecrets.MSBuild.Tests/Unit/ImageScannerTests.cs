@@ -232,12 +232,31 @@ public sealed class ImageScannerTests
         Assert.AreEqual("/" + path, Scan(archive).Leaks.Single().Location);
     }
 
-    private static byte[] WithoutEntry(byte[] archive, string name)
+    [TestMethod]
+    public void The_config_of_every_platform_of_a_multi_platform_archive_is_scanned_but_not_attestation_configs()
+    {
+        var builder = new ImageArchiveBuilder { Oci = true, Attestation = true, Gzip = true }.Layer("COPY message.txt /app/", "app/message.txt", "hello");
+        var other = Encoding.UTF8.GetBytes($"{{\"architecture\":\"386\",\"os\":\"linux\",\"config\":{{\"Env\":[\"NETRC={Password}\"]}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}},\"history\":[]}}");
+        var archive = WithoutEntry(builder.Build(), null, ("blobs/sha256/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(other)), other));
+
+        var leak = Scan(archive).Leaks.Single();
+
+        Assert.AreEqual("config", leak.Where);
+        Assert.AreEqual("Env", leak.Location);
+    }
+
+    /// <summary>The archive without the entry <paramref name="name"/>, with <paramref name="added"/> written first.</summary>
+    private static byte[] WithoutEntry(byte[] archive, string? name, (string Name, byte[] Content)? added = null)
     {
         var output = new MemoryStream();
         using (var reader = new System.Formats.Tar.TarReader(new MemoryStream(archive)))
         using (var writer = new System.Formats.Tar.TarWriter(output, leaveOpen: true))
         {
+            if (added is { } entryToAdd)
+            {
+                writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, entryToAdd.Name) { DataStream = new MemoryStream(entryToAdd.Content) });
+            }
+
             while (reader.GetNextEntry(copyData: true) is { } entry)
             {
                 if (entry.Name != name)
