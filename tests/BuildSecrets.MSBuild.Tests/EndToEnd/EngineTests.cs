@@ -157,7 +157,7 @@ public sealed class EngineTests
               </ItemGroup>
             """, $"""
             FROM {DockerEngine.BaseImage}
-            RUN --mount=type=secret,id=netrc echo "netrc is $(cat /run/secrets/netrc | tr '\n' ' ')"
+            RUN --mount=type=secret,id=netrc echo "netrc is $(cat /run/secrets/netrc | tr '\n' ' ')" # {_repository}: a step no cache has
             """);
 
         var publish = await PublishAsync(engine, consumer, null);
