@@ -231,8 +231,11 @@ internal sealed class DockerClient
         return BuildChecks.Parse(lines);
     }
 
-    /// <summary>Pushes one reference; returns the digest the registry reported, when it did.</summary>
-    public async Task<string?> PushAsync(string reference, Action<string> onLine, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes one reference; returns the digest the registry reported, when it did. Docker prints it;
+    /// Podman does not, and writes it to <paramref name="digestFile"/> (<c>--digestfile</c>) instead.
+    /// </summary>
+    public async Task<string?> PushAsync(string reference, Action<string> onLine, CancellationToken cancellationToken, string? digestFile = null)
     {
         string? digest = null;
         var output = new System.Text.StringBuilder();
@@ -250,7 +253,12 @@ internal sealed class DockerClient
 
             onLine(line);
         });
-        var command = Wrap(new[] { "push", reference })
+        if (digestFile is not null && File.Exists(digestFile))
+        {
+            File.Delete(digestFile);
+        }
+
+        var command = Wrap(digestFile is null ? new[] { "push", reference } : new[] { "push", "--digestfile", digestFile, reference })
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
@@ -259,7 +267,7 @@ internal sealed class DockerClient
             throw new BuildSecretsException(Messages.PushFailed(reference, result.ExitCode, FirstLines(output.ToString())));
         }
 
-        return digest;
+        return digestFile is not null && File.Exists(digestFile) && File.ReadAllText(digestFile).Trim() is { Length: > 0 } written ? written : digest;
     }
 
     /// <summary>

@@ -185,7 +185,8 @@ internal sealed class ImageBuild
         {
             foreach (var reference in request.References)
             {
-                var push = await client.PushAsync(reference, line => Detail(redactor.Redact(line)), graceful);
+                var push = await client.PushAsync(
+                    reference, line => Detail(redactor.Redact(line)), graceful, mode == BuildMode.Podman ? request.ImageIdFile + ".pushed" : null);
                 digest ??= push;
                 Important("BuildSecrets: pushed '{0}' ({1}).", reference, push ?? "digest not reported");
             }

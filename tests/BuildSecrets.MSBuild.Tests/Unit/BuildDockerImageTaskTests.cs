@@ -314,6 +314,19 @@ public sealed class BuildDockerImageTaskTests
     }
 
     [TestMethod]
+    public void Podman_pushes_with_a_digest_file_and_its_digest_is_returned()
+    {
+        using var docker = FakeDocker.Create(podman: true, push: "[ \"$2\" = --digestfile ] && printf 'sha256:b0d1e5' > \"$3\"; echo 'Writing manifest to image destination'");
+        _harness.Task.DockerCli = docker.Path;
+        _harness.Task.Registry = "127.0.0.1:5000";
+
+        Assert.IsTrue(_harness.Execute(), _harness.Engine.Log);
+
+        StringAssert.StartsWith(docker.Invocations.Single(i => i.StartsWith("push ", StringComparison.Ordinal)), "push --digestfile ");
+        Assert.AreEqual("sha256:b0d1e5", _harness.Task.ImageDigest);
+    }
+
+    [TestMethod]
     public void A_leaking_image_is_never_pushed()
     {
         using var docker = FakeDocker.Create(savedImage: new ImageArchiveBuilder().Layer("RUN cp", "app/token", Canary).Build());
