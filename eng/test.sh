@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: unit, package (real 'dotnet publish' of throw-away consumers) and end to end
-# (a real Docker engine with BuildKit). Sets up what they need first: an engine (installing and
-# starting one when none answers) and the offline base image. Ends with 'N passed, N failed'.
+# (real engines with BuildKit: Docker 20.10 classic, Docker 26 with buildx and the containerd
+# image store, Podman). Sets up what they need first: the engines (installing and starting them
+# when none answers) and the offline base image in each. Ends with 'N passed, N failed'.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
 
 # The push tests serve a registry on 127.0.0.1 with Debian's docker-registry; the Podman tests
 # build with Debian's podman; the SSH tests run a throw-away ssh-agent.
@@ -16,8 +19,6 @@ missing=()
 command -v ssh-agent > /dev/null 2>&1 || missing+=(openssh-client)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} (apt-get)" >&2
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
   "${as_root[@]}" apt-get update -qq >&2
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
@@ -26,6 +27,13 @@ setup="$(bash eng/setup-engine.sh)"
 export "${setup?}"
 export BUILDSECRETS_DOCKER DOCKER_BUILDKIT=1
 echo "test.sh: docker client for the tests: $BUILDSECRETS_DOCKER" >&2
+
+# The second engine: Docker 26 with buildx and the containerd image store (Debian 13's packages,
+# extracted, not installed), beside the first one, with the base image copied into it.
+docker26="$("${as_root[@]}" bash eng/setup-docker26.sh "$(command -v "$BUILDSECRETS_DOCKER")")"
+# shellcheck disable=SC2046 # one NAME=VALUE per line, no spaces
+export $docker26
+echo "test.sh: Docker 26 for the tests: $BUILDSECRETS_DOCKER26 at $BUILDSECRETS_DOCKER26_HOST" >&2
 
 # Podman runs RUN steps with runc: crun refuses hosts whose cgroups are mounted in hybrid mode
 # (v1 controllers plus a v2 hierarchy that holds any controller), as some CI machines are.

@@ -152,9 +152,9 @@ internal static class Messages
         "BSEC2005",
         $"'{cli} {command}' failed with exit code {exitCode}: {output} Check that the docker client works ('{cli} {command}' in a terminal).");
 
-    public static Diagnostic NeedsBuildx(string cli, string property) => Error(
+    public static Diagnostic NeedsBuildx(string cli, string property, string how) => Error(
         "BSEC2006",
-        $"{property} needs docker buildx, and the docker client '{cli}' builds without it (docker build with DOCKER_BUILDKIT=1). Install the buildx plugin, set DockerCli to a client that has it, or remove {property}.");
+        $"{property} needs docker buildx, and the docker client '{cli}' builds without it ({how}). Install the buildx plugin, set DockerCli to a client that has it, or remove {property}.");
 
     public static Diagnostic PushFailed(string reference, int exitCode, string detail) => Error(
         "BSEC2007",
@@ -251,6 +251,10 @@ internal static class Messages
     public static Diagnostic CacheExportDiffers(string proven, string exported) => Error(
         "BSEC3004",
         $"The build that exports the cache (DockerBuildCacheTo) made image '{exported}', not the proven image '{proven}', so the exported cache may hold layers that were not scanned. Make the build reproducible from its cache (no steps that change on every run), or remove DockerBuildCacheTo.");
+
+    public static Diagnostic LayerNotReadable(string entry, string compression) => Error(
+        "BSEC5009",
+        $"The built image could not be scanned for the declared secrets: its layer '{entry}' is {compression}-compressed, and the scan reads only plain and gzip layers. The image was removed, untagged, because it is not proven clean. Build with gzip layers (remove compression={compression} from DockerBuildOptions or the builder's output), or set DockerSecretScan=false (see README).");
 
     public static Diagnostic ScanSkipped() => Warning(
         "BSEC5007",

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.IO;
+using System.Runtime.ExceptionServices;
 using BuildSecrets.MSBuild.Diagnostics;
 using CliWrap;
 using CliWrap.Buffered;
@@ -162,19 +163,39 @@ internal sealed class DockerClient
 
     /// <summary>
     /// Streams <c>docker save IMAGE</c> into <paramref name="consume"/> as the client writes it: the
-    /// archive is never stored on disk nor held whole in memory.
+    /// archive is never stored on disk nor held whole in memory. What the consumer leaves unread
+    /// (the padding after the tar's end marker, or the rest after it gave up) is read and dropped,
+    /// so the client never dies writing into a closed pipe (SIGPIPE). When the client fails, its
+    /// own error text is reported (BSEC5006), whatever the consumer made of the partial archive.
     /// </summary>
     public async Task SaveAsync(string image, Func<Stream, CancellationToken, Task> consume, CancellationToken cancellationToken)
     {
         var errors = new System.Text.StringBuilder();
+        ExceptionDispatchInfo? consumerFailure = null;
+        var target = PipeTarget.Create(async (stream, token) =>
+        {
+            try
+            {
+                await consume(stream, token);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                consumerFailure = ExceptionDispatchInfo.Capture(exception);
+            }
+
+            await stream.CopyToAsync(Stream.Null, 81920, token);
+        });
         var command = Wrap(new[] { "save", image })
-            .WithStandardOutputPipe(PipeTarget.Create(consume))
+            .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(errors));
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
         if (result.ExitCode != 0)
         {
-            throw new ImageSaveException($"'{DisplayName} save' failed with exit code {result.ExitCode}: {FirstLines(errors.ToString())}");
+            var said = FirstLines(errors.ToString());
+            throw new ImageSaveException($"'{DisplayName} save {image}' failed with exit code {result.ExitCode}: {(said.Length > 0 ? EndSentence(said) : "it printed no error.")}");
         }
+
+        consumerFailure?.Throw();
     }
 
     /// <summary>The diff ids of an image's layers (<c>RootFS.Layers</c>), or null when the engine does not have the image.</summary>
@@ -205,8 +226,11 @@ internal sealed class DockerClient
         return BuildChecks.Parse(lines);
     }
 
-    /// <summary>Pushes one reference; returns the digest the registry reported, when it did.</summary>
-    public async Task<string?> PushAsync(string reference, Action<string> onLine, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes one reference; returns the digest the registry reported, when it did. Docker prints it;
+    /// Podman does not, and writes it to <paramref name="digestFile"/> (<c>--digestfile</c>) instead.
+    /// </summary>
+    public async Task<string?> PushAsync(string reference, Action<string> onLine, CancellationToken cancellationToken, string? digestFile = null)
     {
         string? digest = null;
         var output = new System.Text.StringBuilder();
@@ -224,7 +248,12 @@ internal sealed class DockerClient
 
             onLine(line);
         });
-        var command = Wrap(new[] { "push", reference })
+        if (digestFile is not null && File.Exists(digestFile))
+        {
+            File.Delete(digestFile);
+        }
+
+        var command = Wrap(digestFile is null ? new[] { "push", reference } : new[] { "push", "--digestfile", digestFile, reference })
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
         var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
@@ -233,7 +262,7 @@ internal sealed class DockerClient
             throw new BuildSecretsException(Messages.PushFailed(reference, result.ExitCode, FirstLines(output.ToString())));
         }
 
-        return digest;
+        return digestFile is not null && File.Exists(digestFile) && File.ReadAllText(digestFile).Trim() is { Length: > 0 } written ? written : digest;
     }
 
     /// <summary>Tags an image (<c>docker tag ID REFERENCE</c>); only proven images are tagged.</summary>

@@ -92,6 +92,12 @@ internal sealed class ImageScanner
             var first = new byte[Math.Min(tar.Size, 4096)];
             var firstLength = ReadAtLeast(tar, first);
             var entry = new PrefixedStream(first, firstLength, tar);
+            if (firstLength >= 4 && first[0] == 0x28 && first[1] == 0xb5 && first[2] == 0x2f && first[3] == 0xfd)
+            {
+                // System.IO.Compression has no zstd on net472 nor net8.0: such a layer cannot be proven clean.
+                throw new UnsupportedLayerException(name, "zstd");
+            }
+
             if (firstLength >= 2 && first[0] == 0x1f && first[1] == 0x8b)
             {
                 using var gzip = new GZipStream(entry, CompressionMode.Decompress);
@@ -112,8 +118,9 @@ internal sealed class ImageScanner
             }
         }
 
-        var (config, layout) = FindConfig(metadata);
-        var steps = StepsByDiffId(config);
+        var (config, layout, configName) = FindConfig(metadata);
+        var configs = ImageConfigs(metadata, config, configName);
+        var steps = configs.SelectMany(StepsByDiffId).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
         var leaks = new List<LeakFinding>();
         var scanned = 0;
         foreach (var (diffId, findings) in layers)
@@ -129,7 +136,7 @@ internal sealed class ImageScanner
             leaks.AddRange(findings.Select(f => f with { Step = step }));
         }
 
-        leaks.AddRange(ScanConfig(config));
+        leaks.AddRange(configs.SelectMany(ScanConfig).GroupBy(l => (l.SecretId, l.Place, l.Location)).Select(g => g.First()));
         return new ScanResult(leaks, scanned, skipped, bytes, layout);
     }
 
@@ -227,7 +234,7 @@ internal sealed class ImageScanner
         }
     }
 
-    private static (object? Config, string Layout) FindConfig(Dictionary<string, byte[]> metadata)
+    private static (object? Config, string Layout, string Name) FindConfig(Dictionary<string, byte[]> metadata)
     {
         object? Document(string name)
         {
@@ -244,7 +251,7 @@ internal sealed class ImageScanner
         if (Document("manifest.json") is List<object?> manifest && manifest.Count > 0 && Json.String(manifest[0], "Config") is { } configName)
         {
             var layout = metadata.ContainsKey("index.json") || configName.StartsWith("blobs/", StringComparison.Ordinal) ? "oci" : "classic";
-            return (Document(configName), layout);
+            return (Document(configName), layout, configName);
         }
 
         var node = Document("index.json");
@@ -252,15 +259,36 @@ internal sealed class ImageScanner
         {
             if (Json.Object(node, "config") is { } configDescriptor && Json.String(configDescriptor, "digest") is { } configDigest)
             {
-                return (Document(BlobName(configDigest)), "oci");
+                return (Document(BlobName(configDigest)), "oci", BlobName(configDigest));
             }
 
+            // A nested index (buildx) also lists attestation manifests, whose platform is unknown/unknown.
             var manifests = Json.Array(node, "manifests");
-            var first = manifests.Count > 0 ? manifests[0] : null;
+            var first = manifests.FirstOrDefault(m => Json.String(Json.Object(m, "platform"), "os") != "unknown") ?? (manifests.Count > 0 ? manifests[0] : null);
             node = Json.String(first, "digest") is { } digest ? Document(BlobName(digest)) : null;
         }
 
         throw new ImageArchiveException("it has neither a manifest.json nor an OCI index.json that leads to the image config");
+    }
+
+    /// <summary>
+    /// The image's config first, then the config of every other platform the archive holds (a
+    /// multi-platform image saved from the containerd store): JSON documents with rootfs diff ids,
+    /// except attestation configs (platform unknown/unknown).
+    /// </summary>
+    private static List<object?> ImageConfigs(Dictionary<string, byte[]> metadata, object? config, string configName)
+    {
+        var configs = new List<object?> { config };
+        foreach (var entry in metadata.Where(m => m.Key.StartsWith("blobs/", StringComparison.Ordinal) && m.Key != configName))
+        {
+            var document = Json.Parse(Encoding.UTF8.GetString(entry.Value));
+            if (Json.Object(document, "rootfs") is not null && Json.String(document, "os") is { } os && os != "unknown")
+            {
+                configs.Add(document);
+            }
+        }
+
+        return configs;
     }
 
     /// <summary>The Dockerfile step (history created_by) that made each layer: the n-th history entry that is not empty_layer made the n-th layer.</summary>

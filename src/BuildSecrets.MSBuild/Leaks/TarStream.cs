@@ -5,7 +5,7 @@ using System.Text;
 namespace BuildSecrets.MSBuild.Leaks;
 
 /// <summary>A malformed image archive; the message says what is wrong, never what a file holds.</summary>
-internal sealed class ImageArchiveException : Exception
+internal class ImageArchiveException : Exception
 {
     public ImageArchiveException(string message)
         : base(message)
@@ -22,12 +22,13 @@ internal enum TarEntryKind
 }
 
 /// <summary>
-/// A forward-only reader of tar archives (ustar, GNU long names, PAX paths) over a stream that
+/// A forward-only reader of tar archives (ustar, GNU long names, PAX path and size records) over a stream that
 /// cannot seek: each entry's content is read, or skipped, before the next header.
 /// </summary>
 internal sealed class TarStream
 {
     private const int BlockSize = 512;
+    private const long MetadataLimit = 1L << 20;
 
     private readonly Stream _stream;
     private readonly byte[] _header = new byte[BlockSize];
@@ -49,6 +50,7 @@ internal sealed class TarStream
     public bool MoveNext()
     {
         string? longName = null;
+        long? paxSize = null;
         while (true)
         {
             Skip(_remaining + _padding);
@@ -66,16 +68,27 @@ internal sealed class TarStream
             var type = (char)_header[156];
             var size = ParseSize(_header, 124, 12);
             SetContent(size);
-            if (type is 'L' or 'x')
+            if (type is 'L' or 'K' or 'x')
             {
-                var data = ReadAll(size);
+                var data = ReadAll(MetadataLimit);
                 if (type == 'L')
                 {
                     longName = Encoding.UTF8.GetString(data).TrimEnd('\0');
                 }
-                else if (PaxPath(data) is { } paxPath)
+                else if (type == 'x')
                 {
-                    longName = paxPath;
+                    var records = PaxRecords(data);
+                    if (records.TryGetValue("path", out var paxPath))
+                    {
+                        longName = paxPath;
+                    }
+
+                    if (records.TryGetValue("size", out var sizeText))
+                    {
+                        paxSize = long.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)
+                            ? parsed
+                            : throw new ImageArchiveException("a PAX header has a size that is not a number");
+                    }
                 }
 
                 continue;
@@ -84,6 +97,13 @@ internal sealed class TarStream
             if (type == 'g')
             {
                 continue;
+            }
+
+            if (paxSize is { } exactSize)
+            {
+                // A PAX size wins over the header's (files of 8 GiB and more, written by PAX writers).
+                size = exactSize;
+                SetContent(size);
             }
 
             var name = ReadString(_header, 0, 100);
@@ -225,28 +245,32 @@ internal sealed class TarStream
         return Encoding.UTF8.GetString(header, offset, (end < 0 ? offset + length : end) - offset);
     }
 
-    private static string? PaxPath(byte[] data)
+    /// <summary>The records of a PAX header ("&lt;length&gt; &lt;key&gt;=&lt;value&gt;\n", the length in bytes, values UTF-8).</summary>
+    internal static Dictionary<string, string> PaxRecords(byte[] data)
     {
-        // Records: "<length> <key>=<value>\n".
-        var text = Encoding.UTF8.GetString(data);
+        var records = new Dictionary<string, string>(StringComparer.Ordinal);
         var position = 0;
-        while (position < text.Length)
+        while (position < data.Length && data[position] != 0)
         {
-            var space = text.IndexOf(' ', position);
-            if (space < 0 || !int.TryParse(text.Substring(position, space - position), NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length <= 0)
+            var space = Array.IndexOf(data, (byte)' ', position);
+            if (space < 0 || !int.TryParse(Encoding.ASCII.GetString(data, position, space - position), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+                || length <= space - position + 1 || position + length > data.Length || data[position + length - 1] != (byte)'\n')
             {
-                return null;
+                throw new ImageArchiveException("a PAX header record is malformed");
             }
 
-            var record = text.Substring(space + 1, Math.Max(0, Math.Min(length - (space - position) - 2, text.Length - space - 1)));
-            if (record.StartsWith("path=", StringComparison.Ordinal))
+            var recordStart = space + 1;
+            var recordEnd = position + length - 1;
+            var equals = Array.IndexOf(data, (byte)'=', recordStart, recordEnd - recordStart);
+            if (equals < 0)
             {
-                return record.Substring("path=".Length);
+                throw new ImageArchiveException("a PAX header record has no '='");
             }
 
+            records[Encoding.UTF8.GetString(data, recordStart, equals - recordStart)] = Encoding.UTF8.GetString(data, equals + 1, recordEnd - equals - 1);
             position += length;
         }
 
-        return null;
+        return records;
     }
 }

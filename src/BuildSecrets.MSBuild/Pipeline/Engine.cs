@@ -27,13 +27,14 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
         var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
         var info = await client.InspectAsync(cancellationToken);
         var mode = info.ChooseMode(options.DockerCli);
-        if (mode == BuildMode.ClassicBuildKit)
+        if (mode != BuildMode.Buildx)
         {
-            foreach (var (property, set) in new[] { ("DockerBuildCacheTo", request.CacheTo.Count > 0), ("DockerBuilder", request.Builder is not null), ("DockerBuildMetadataFile", request.MetadataFile is not null) })
+            // Podman exports cache to a repository itself (--cache-to), but has no builders and no metadata file.
+            foreach (var (property, set) in new[] { ("DockerBuildCacheTo", mode == BuildMode.ClassicBuildKit && request.CacheTo.Count > 0), ("DockerBuilder", request.Builder is not null), ("DockerBuildMetadataFile", request.MetadataFile is not null) })
             {
                 if (set)
                 {
-                    throw new BuildSecretsException(Messages.NeedsBuildx(options.DockerCli, property));
+                    throw new BuildSecretsException(Messages.NeedsBuildx(options.DockerCli, property, mode == BuildMode.Podman ? "podman build" : "docker build with DOCKER_BUILDKIT=1"));
                 }
             }
         }

@@ -50,6 +50,10 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
         {
             result = await ScanAsync(client, image.ImageId, baseLayers ?? [], needles, cancellationToken);
         }
+        catch (UnsupportedLayerException exception)
+        {
+            return [Messages.LayerNotReadable(exception.Entry, exception.Compression)];
+        }
         catch (ImageArchiveException exception)
         {
             return [Messages.ScanFailed($"the archive of 'docker save' is not understood: {exception.Message}.")];

@@ -1,3 +1,4 @@
+using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Secrets;
 
@@ -25,7 +26,9 @@ internal sealed class ImagePublisher(IBuildLog log, Engine engine, SecretRedacto
         string? digest = null;
         foreach (var reference in request.References)
         {
-            var pushed = await engine.Client.PushAsync(reference, line => log.Detail(redactor.Redact(line)), cancellationToken);
+            // podman push prints no digest: it writes it to a file.
+            var pushed = await engine.Client.PushAsync(
+                reference, line => log.Detail(redactor.Redact(line)), cancellationToken, engine.Mode == BuildMode.Podman ? request.ImageIdFile + ".pushed" : null);
             digest ??= pushed;
             log.Important("BuildSecrets: pushed '{0}' ({1}).", reference, pushed ?? "digest not reported");
         }

@@ -187,7 +187,8 @@ public sealed class BuildDockerImage : MSBuildTask, ICancelableTask
         Network = Trimmed(Network),
         ImageIdFile = FullPath(ImageIdFile),
         Target = Trimmed(Target),
-        Platforms = List(Platforms),
+        // One value may hold several platforms (an escaped ";" or a "," from the command line).
+        Platforms = List(Platforms.SelectMany(p => p.Split(';', ',')).ToArray()),
         Labels = Labels.Select(l => new KeyValuePair<string, string>(l.ItemSpec.Trim(), l.GetMetadata("Value"))).ToArray(),
         Pull = Pull,
         NoCache = NoCache,

@@ -61,20 +61,6 @@ public sealed class TutorialTests
     }
 
     [TestMethod]
-    public async Task The_tutorial_with_the_netrc_in_an_environment_variable_prints_Hello_Admin()
-    {
-        using var server = new BasicAuthServer("admin", _password);
-        using var consumer = await ConsumerProject.CreateAsync(
-            TestContext.TestName!, ProjectBody("""<DockerSecret Include="netrc" EnvironmentVariable="TUTORIAL_NETRC" />""", server.Url), Dockerfile);
-
-        var publish = await consumer.PublishAsync(new Dictionary<string, string?> { ["TUTORIAL_NETRC"] = Netrc }, Properties);
-
-        Assert.AreEqual(0, publish.ExitCode, publish.ToString());
-        Assert.AreEqual(1, server.AuthorizedRequests, "the build step did not authenticate to the server exactly once");
-        await AssertTutorialImageAsync(publish, consumer);
-    }
-
-    [TestMethod]
     public async Task The_tutorial_with_the_netrc_in_the_projects_user_secrets_prints_Hello_Admin()
     {
         var userSecretsId = "buildsecrets-e2e-" + Guid.NewGuid().ToString("N");

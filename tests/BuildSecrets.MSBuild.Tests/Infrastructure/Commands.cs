@@ -85,12 +85,13 @@ internal static class Commands
         return new CommandOutcome(exitCode, text) { RanAfterInterrupt = interrupt.IsCancellationRequested ? interruptedAt.Elapsed : null };
     }
 
-    public static async Task<byte[]> RunForBytesAsync(string executable, IEnumerable<string> arguments)
+    public static async Task<byte[]> RunForBytesAsync(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var stdout = new MemoryStream();
         var stderr = new StringBuilder();
         var result = await Cli.Wrap(executable)
             .WithArguments(arguments)
+            .WithEnvironmentVariables(environment ?? new Dictionary<string, string?>())
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToStream(stdout))
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))

@@ -38,9 +38,12 @@ internal static class DockerEngine
     }
 
     /// <summary>Every place of a saved image the bytes of <paramref name="needle"/> appear in: archive entries, nested layer tars, gzip layers.</summary>
-    public static async Task<IReadOnlyList<string>> FindInSavedImageAsync(string image, string needle)
+    public static Task<IReadOnlyList<string>> FindInSavedImageAsync(string image, string needle) => FindInSavedImageAsync(Cli, null, image, needle);
+
+    /// <summary>The same, with any client and its environment (Docker 26, Podman).</summary>
+    public static async Task<IReadOnlyList<string>> FindInSavedImageAsync(string cli, IReadOnlyDictionary<string, string?>? environment, string image, string needle)
     {
-        var archive = await Commands.RunForBytesAsync(Cli, ["save", image]);
+        var archive = await Commands.RunForBytesAsync(cli, ["save", image], environment);
         var found = new List<string>();
         Search(new MemoryStream(archive), "image", Encoding.UTF8.GetBytes(needle), found);
         return found;
@@ -93,6 +96,10 @@ internal static class DockerEngine
                 }
                 catch (FormatException)
                 {
+                }
+                catch (EndOfStreamException)
+                {
+                    // A small blob (a JSON document, an in-toto statement) that is no tar.
                 }
             }
         }

@@ -18,6 +18,18 @@ internal sealed class ImageArchiveBuilder
 
     public bool Gzip { get; init; }
 
+    /// <summary>Which layers are gzip-compressed (by index); wins over <see cref="Gzip"/>. BuildKit's layers are gzip, imported ones stay plain.</summary>
+    public Func<int, bool>? GzipLayer { get; init; }
+
+    /// <summary>The index of a layer whose blob starts like a zstd frame (the scanner cannot read zstd).</summary>
+    public int? ZstdLayer { get; init; }
+
+    /// <summary>
+    /// OCI layout as buildx with the containerd image store writes it: index.json points to a nested
+    /// index holding the image manifest and an in-toto attestation manifest; manifest.json too.
+    /// </summary>
+    public bool Attestation { get; init; }
+
     /// <summary>Podman's docker-archive: layers as top-level '&lt;diff id&gt;.tar' files, the v1 folders linking to them.</summary>
     public bool Podman { get; init; }
 
@@ -74,7 +86,7 @@ internal sealed class ImageArchiveBuilder
                 : new Dictionary<string, object> { ["created_by"] = h.Step }).ToArray(),
         });
         var configDigest = Convert.ToHexStringLower(SHA256.HashData(config));
-        var blobs = _layers.Select(l => Gzip ? Compress(l.Tar) : l.Tar).ToArray();
+        var blobs = _layers.Select((l, i) => i == ZstdLayer ? ZstdLike(l.Tar) : (GzipLayer?.Invoke(i) ?? Gzip) ? Compress(l.Tar) : l.Tar).ToArray();
 
         var archive = new MemoryStream();
         using (var writer = new TarWriter(archive, TarEntryFormat.Ustar, leaveOpen: true))
@@ -96,11 +108,28 @@ internal sealed class ImageArchiveBuilder
                 var manifestDigest = Convert.ToHexStringLower(SHA256.HashData(manifest));
                 Write(writer, $"blobs/sha256/{configDigest}", config);
                 Write(writer, $"blobs/sha256/{manifestDigest}", manifest);
+                var top = manifestDigest;
+                if (Attestation)
+                {
+                    top = WriteAttestationIndex(writer, manifestDigest);
+                }
+
                 Write(writer, "index.json", JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
                 {
                     ["schemaVersion"] = 2,
-                    ["manifests"] = new[] { new Dictionary<string, object> { ["digest"] = "sha256:" + manifestDigest } },
+                    ["manifests"] = new[] { new Dictionary<string, object> { ["digest"] = "sha256:" + top } },
                 }));
+                if (Attestation)
+                {
+                    Write(writer, "manifest.json", JsonSerializer.SerializeToUtf8Bytes(new[]
+                    {
+                        new Dictionary<string, object>
+                        {
+                            ["Config"] = $"blobs/sha256/{configDigest}", ["RepoTags"] = new[] { "consumer:latest" }, ["Layers"] = layerDigests.Select(d => $"blobs/sha256/{d}").ToArray(),
+                        },
+                    }));
+                }
+
                 Write(writer, "oci-layout", Encoding.UTF8.GetBytes("{\"imageLayoutVersion\":\"1.0.0\"}"));
             }
             else
@@ -134,6 +163,46 @@ internal sealed class ImageArchiveBuilder
 
         return archive.ToArray();
     }
+
+    /// <summary>Writes an in-toto provenance blob, its attestation manifest and the nested index; returns the index's digest.</summary>
+    private static string WriteAttestationIndex(TarWriter writer, string imageManifestDigest)
+    {
+        var provenance = Encoding.UTF8.GetBytes("{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"predicateType\":\"https://slsa.dev/provenance/v0.2\",\"predicate\":{\"buildType\":\"https://mobyproject.org/buildkit@v1\"}}");
+        var provenanceDigest = Convert.ToHexStringLower(SHA256.HashData(provenance));
+        var emptyConfig = Encoding.UTF8.GetBytes("{\"architecture\":\"unknown\",\"os\":\"unknown\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + provenanceDigest + "\"]}}");
+        var emptyConfigDigest = Convert.ToHexStringLower(SHA256.HashData(emptyConfig));
+        var attestation = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["schemaVersion"] = 2,
+            ["config"] = new Dictionary<string, object> { ["digest"] = "sha256:" + emptyConfigDigest },
+            ["layers"] = new[] { new Dictionary<string, object> { ["mediaType"] = "application/vnd.in-toto+json", ["digest"] = "sha256:" + provenanceDigest } },
+        });
+        var attestationDigest = Convert.ToHexStringLower(SHA256.HashData(attestation));
+        var index = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+            ["manifests"] = new[]
+            {
+                new Dictionary<string, object> { ["digest"] = "sha256:" + imageManifestDigest, ["platform"] = new Dictionary<string, string> { ["architecture"] = "amd64", ["os"] = "linux" } },
+                new Dictionary<string, object>
+                {
+                    ["digest"] = "sha256:" + attestationDigest,
+                    ["platform"] = new Dictionary<string, string> { ["architecture"] = "unknown", ["os"] = "unknown" },
+                    ["annotations"] = new Dictionary<string, string> { ["vnd.docker.reference.type"] = "attestation-manifest", ["vnd.docker.reference.digest"] = "sha256:" + imageManifestDigest },
+                },
+            },
+        });
+        var indexDigest = Convert.ToHexStringLower(SHA256.HashData(index));
+        Write(writer, $"blobs/sha256/{provenanceDigest}", provenance);
+        Write(writer, $"blobs/sha256/{emptyConfigDigest}", emptyConfig);
+        Write(writer, $"blobs/sha256/{attestationDigest}", attestation);
+        Write(writer, $"blobs/sha256/{indexDigest}", index);
+        return indexDigest;
+    }
+
+    /// <summary>The zstd frame magic followed by the tar (not a valid frame; enough to be recognised).</summary>
+    private static byte[] ZstdLike(byte[] tar) => [0x28, 0xb5, 0x2f, 0xfd, .. tar];
 
     private static void Write(TarWriter writer, string name, byte[] content) =>
         writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });

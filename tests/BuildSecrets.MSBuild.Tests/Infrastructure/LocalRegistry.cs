@@ -21,6 +21,20 @@ internal sealed class LocalRegistry : IAsyncDisposable
     /// <summary>host:port, as ContainerRegistry takes it.</summary>
     public string Address { get; }
 
+    /// <summary>
+    /// A registries.conf that lets Podman use this plain-HTTP registry (CONTAINERS_REGISTRIES_CONF);
+    /// Docker trusts registries on 127.0.0.0/8 without TLS by itself.
+    /// </summary>
+    public string PodmanRegistriesConf
+    {
+        get
+        {
+            var file = Path.Combine(_folder, "registries.conf");
+            File.WriteAllText(file, $"[[registry]]\nlocation = \"{Address}\"\ninsecure = true\n");
+            return file;
+        }
+    }
+
     public static async Task<LocalRegistry> StartAsync()
     {
         var executable = "/usr/bin/docker-registry";

@@ -117,6 +117,32 @@ public sealed class BuildDockerImageTaskTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    [DataRow("linux/amd64;linux/386")]
+    [DataRow("linux/amd64,linux/386")]
+    [DataRow("linux/amd64", "linux/386")]
+    public void DockerBuildPlatforms_become_one_platform_list_however_they_arrive(params string[] platforms)
+    {
+        Harness.Task.Platforms = platforms;
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        StringAssert.Contains(Docker.Invocations.Single(i => i.StartsWith("build ", StringComparison.Ordinal)), " --platform linux/amd64,linux/386 ");
+    }
+
+    [TestMethod]
+    public void A_leaking_image_built_by_Podman_is_never_tagged_and_is_removed_with_its_intermediate_images()
+    {
+        UseDocker(FakeDocker.Create(podman: true, savedImage: new ImageArchiveBuilder { Podman = true }.Layer("RUN cp /run/secrets/token /app/token", "app/token", Canary).Build()));
+        Harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+        Harness.Environment["TOKEN"] = Canary;
+
+        Assert.IsFalse(Harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5001" }, Harness.ErrorCodes.ToArray(), Harness.Engine.Log);
+        Docker.AssertRemovedUntagged();
+    }
+
+    [TestMethod]
     public void A_docker_client_that_is_not_there_is_BSEC2001()
     {
         Harness.Task.DockerCli = "docker-that-does-not-exist";
@@ -229,6 +255,30 @@ public sealed class BuildDockerImageTaskTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    [DataRow("DockerBuildMetadataFile")]
+    [DataRow("DockerBuilder")]
+    public void Buildx_only_options_are_BSEC2006_with_Podman_which_takes_DockerBuildCacheTo(string property)
+    {
+        UseDocker(FakeDocker.Create(podman: true));
+        Harness.Task.CacheTo = ["127.0.0.1:5000/app-cache"];
+        if (property == "DockerBuilder")
+        {
+            Harness.Task.Builder = "remote";
+        }
+        else
+        {
+            Harness.Task.MetadataFile = "metadata.json";
+        }
+
+        Assert.IsFalse(Harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC2006" }, Harness.ErrorCodes.ToArray());
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, $"{property} needs docker buildx");
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "(podman build)");
+        Assert.IsFalse(Docker.Invocations.Any(i => i.StartsWith("build ", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void With_a_ContainerRegistry_the_scanned_image_is_pushed_and_its_digest_returned()
     {
         Harness.Task.Registry = "127.0.0.1:5000/";
@@ -243,6 +293,18 @@ public sealed class BuildDockerImageTaskTests : TaskWithFakeDockerTests
         CollectionAssert.Contains(invocations, "push 127.0.0.1:5000/consumer:latest");
         Assert.AreEqual("sha256:feedface00000000000000000000000000000000000000000000000000000000", Harness.Task.ImageDigest);
         Assert.AreEqual(Harness.Task.ImageDigest, Harness.Task.Images[0].GetMetadata("Digest"));
+    }
+
+    [TestMethod]
+    public void Podman_pushes_with_a_digest_file_and_its_digest_is_returned()
+    {
+        UseDocker(FakeDocker.Create(podman: true, push: "[ \"$2\" = --digestfile ] && printf 'sha256:b0d1e5' > \"$3\"; echo 'Writing manifest to image destination'"));
+        Harness.Task.Registry = "127.0.0.1:5000";
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        StringAssert.StartsWith(Docker.Invocations.Single(i => i.StartsWith("push ", StringComparison.Ordinal)), "push --digestfile ");
+        Assert.AreEqual("sha256:b0d1e5", Harness.Task.ImageDigest);
     }
 
     [TestMethod]

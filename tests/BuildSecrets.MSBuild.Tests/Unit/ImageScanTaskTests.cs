@@ -97,6 +97,44 @@ public sealed class ImageScanTaskTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    public void What_docker_save_writes_after_the_archives_end_marker_is_read_so_the_client_is_not_killed_by_SIGPIPE()
+    {
+        // As the Docker 26 client: it still writes after the tar's end marker; a client that finds its
+        // pipe closed dies of SIGPIPE (exit code 141), as 'head' does here.
+        UseDocker(FakeDocker.Create(save: "cat \"$(dirname \"$0\")/image.tar\" && head -c 4194304 /dev/zero"));
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        StringAssert.Contains(Harness.Engine.Log, "none found");
+    }
+
+    [TestMethod]
+    public void A_failing_docker_save_is_BSEC5006_with_dockers_own_error_and_the_tags_are_removed()
+    {
+        UseDocker(FakeDocker.Create(save: "echo 'Error response from daemon: write /var/lib/docker/tmp/docker-export: no space left on device' >&2; exit 1"));
+
+        Assert.IsFalse(Harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5006" }, Harness.ErrorCodes.ToArray(), Harness.Engine.Log);
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, $"save {FakeDocker.ImageId}' failed with exit code 1: Error response from daemon: write /var/lib/docker/tmp/docker-export: no space left on device.");
+        Docker.AssertRemovedUntagged();
+    }
+
+    [TestMethod]
+    public void A_zstd_layer_is_BSEC5009_naming_the_layer_and_the_image_is_removed_untagged()
+    {
+        SavingImage(new ImageArchiveBuilder { Oci = true, ZstdLayer = 0 }.Layer("RUN cp /run/secrets/token /app/token", "app/token", Canary));
+
+        Assert.IsFalse(Harness.Execute());
+
+        CollectionAssert.AreEqual(new[] { "BSEC5009" }, Harness.ErrorCodes.ToArray(), Harness.Engine.Log);
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "is zstd-compressed");
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, "'blobs/sha256/");
+        Docker.AssertRemovedUntagged();
+        Assert.IsFalse(Harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), Harness.Engine.Log);
+    }
+
+    [TestMethod]
     public void DockerSecretScan_false_skips_the_scan_with_warning_BSEC5007()
     {
         SavingImage(new ImageArchiveBuilder().Layer("RUN cp", "app/token", Canary));

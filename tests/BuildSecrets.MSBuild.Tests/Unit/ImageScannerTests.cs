@@ -185,6 +185,92 @@ public sealed class ImageScannerTests
         CollectionAssert.Contains(parts, "KeyValueValue: npm-token-abcdef");
     }
 
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void Buildxs_OCI_archive_with_an_attestation_index_and_mixed_layers_is_scanned_and_its_base_layer_skipped_unread(bool manifestJson)
+    {
+        // As Docker 26 with the containerd image store saves a buildx image: the imported base layer
+        // stays uncompressed (its blob is named by its diff id), BuildKit's layers are gzip.
+        var builder = new ImageArchiveBuilder { Oci = true, Attestation = true, GzipLayer = i => i > 0 }
+            .Layer("base", "root/.netrc", Netrc)
+            .Layer("COPY . /app", "app/app.dll", "clean")
+            .Layer("RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /app/netrc", "app/netrc", Netrc);
+        var archive = builder.Build();
+        if (!manifestJson)
+        {
+            archive = WithoutEntry(archive, "manifest.json");
+        }
+
+        var result = Scan(archive, builder.DiffId(0));
+
+        Assert.AreEqual("oci", result.Layout);
+        var leak = result.Leaks.Single();
+        Assert.AreEqual("/app/netrc", leak.Location);
+        Assert.AreEqual("RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /app/netrc", leak.Step);
+        Assert.AreEqual(2, result.LayersScanned);
+        Assert.AreEqual(1, result.LayersSkipped);
+    }
+
+    [TestMethod]
+    public void A_zstd_layer_is_an_UnsupportedLayerException_naming_the_blob()
+    {
+        var builder = new ImageArchiveBuilder { Oci = true, ZstdLayer = 1 }
+            .Layer("base", "etc/os-release", "debian")
+            .Layer("RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /app/netrc", "app/netrc", Netrc);
+
+        var error = Assert.ThrowsExactly<UnsupportedLayerException>(() => Scan(builder.Build()));
+
+        Assert.AreEqual("zstd", error.Compression);
+        StringAssert.StartsWith(error.Entry, "blobs/sha256/");
+    }
+
+    [TestMethod]
+    public void Non_ASCII_and_long_paths_in_PAX_records_are_reported_whole()
+    {
+        var path = "app/" + new string('d', 90) + "/Zürich-秘密/netrc";
+        var archive = new ImageArchiveBuilder().Layer("RUN cp /run/secrets/netrc", path, Netrc).Build();
+
+        Assert.AreEqual("/" + path, Scan(archive).Leaks.Single().Location);
+    }
+
+    [TestMethod]
+    public void The_config_of_every_platform_of_a_multi_platform_archive_is_scanned_but_not_attestation_configs()
+    {
+        var builder = new ImageArchiveBuilder { Oci = true, Attestation = true, Gzip = true }.Layer("COPY message.txt /app/", "app/message.txt", "hello");
+        var other = Encoding.UTF8.GetBytes($"{{\"architecture\":\"386\",\"os\":\"linux\",\"config\":{{\"Env\":[\"NETRC={Password}\"]}},\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[]}},\"history\":[]}}");
+        var archive = WithoutEntry(builder.Build(), null, ("blobs/sha256/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(other)), other));
+
+        var leak = Scan(archive).Leaks.Single();
+
+        Assert.AreEqual(LeakPlace.Config, leak.Place);
+        Assert.AreEqual("Env", leak.Location);
+    }
+
+    /// <summary>The archive without the entry <paramref name="name"/>, with <paramref name="added"/> written first.</summary>
+    private static byte[] WithoutEntry(byte[] archive, string? name, (string Name, byte[] Content)? added = null)
+    {
+        var output = new MemoryStream();
+        using (var reader = new System.Formats.Tar.TarReader(new MemoryStream(archive)))
+        using (var writer = new System.Formats.Tar.TarWriter(output, leaveOpen: true))
+        {
+            if (added is { } entryToAdd)
+            {
+                writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, entryToAdd.Name) { DataStream = new MemoryStream(entryToAdd.Content) });
+            }
+
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                if (entry.Name != name)
+                {
+                    writer.WriteEntry(entry);
+                }
+            }
+        }
+
+        return output.ToArray();
+    }
+
     /// <summary>A stream that cannot seek, as the docker client's standard output.</summary>
     private sealed class ForwardOnlyStream(byte[] data) : Stream
     {
