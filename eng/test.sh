@@ -9,9 +9,11 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # The push tests serve a registry on 127.0.0.1 with Debian's docker-registry; the Podman tests
-# build with Debian's podman; the SSH tests run a throw-away ssh-agent.
+# build with Debian's podman; the SSH tests run a throw-away ssh-agent; the net472 task assembly
+# runs under Debian's Mono.
 missing=()
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+[ -x /usr/bin/mono ] || missing+=(mono-devel)
 [ -x /usr/bin/podman ] || missing+=(podman)
 command -v ssh-agent > /dev/null 2>&1 || missing+=(openssh-client)
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -4,6 +4,7 @@ namespace BuildSecrets.MSBuild.Tests.Infrastructure;
 internal static class PackageFeed
 {
     private static readonly Lazy<Task<string>> Packed = new(PackAsync);
+    private static readonly Lazy<Task<string>> Extracted = new(ExtractAsync);
 
     public const string Version = "0.1.0";
 
@@ -14,6 +15,16 @@ internal static class PackageFeed
     public static string PackagesFolder { get; } = Repository.NewTempFolder("packages");
 
     public static async Task<string> PackageFileAsync() => Path.Combine(await FolderAsync(), $"BuildSecrets.MSBuild.{Version}.nupkg");
+
+    /// <summary>The packed package, unzipped once per test run (its tasks/&lt;tfm&gt;/ folders as MSBuild would load them).</summary>
+    public static Task<string> ExtractedFolderAsync() => Extracted.Value;
+
+    private static async Task<string> ExtractAsync()
+    {
+        var folder = Repository.NewTempFolder("package");
+        System.IO.Compression.ZipFile.ExtractToDirectory(await PackageFileAsync(), folder);
+        return folder;
+    }
 
     private static async Task<string> PackAsync()
     {
