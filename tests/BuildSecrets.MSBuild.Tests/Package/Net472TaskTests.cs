@@ -38,7 +38,7 @@ public sealed class Net472TaskTests
 
     // NoCache: BuildKit caches a RUN step without looking at its secrets' content, so a cached step of
     // an earlier run (another random secret) would hide what this run's step does.
-    private Task<CommandOutcome> RunAsync(string dockerCli, string dockerfile, string secretSource)
+    private Task<CommandOutcome> RunAsync(string dockerCli, string dockerfile, string secret)
     {
         var project = Path.Combine(_folder, "project");
         File.WriteAllText(Path.Combine(project, "Dockerfile"), dockerfile);
@@ -54,26 +54,31 @@ public sealed class Net472TaskTests
             $"DockerCli={dockerCli}",
             "Network=none",
             "NoCache=true",
-            $"Secrets+=token|Source={secretSource}");
+            $"Secrets+={secret}");
     }
 
     /// <summary>A real build on the engine: the offline base image, the publish folder, then <paramref name="step"/>.</summary>
     private async Task<CommandOutcome> BuildOnTheEngineAsync(string step)
     {
         await DockerEngine.EnsureReadyAsync();
-        return await RunAsync(DockerEngine.Cli, $"FROM {DockerEngine.BaseImage}\nCOPY . /app\n{step}\n", Path.Combine(_folder, "token"));
+        return await RunAsync(DockerEngine.Cli, $"FROM {DockerEngine.BaseImage}\nCOPY . /app\n{step}\n", $"token|Source={Path.Combine(_folder, "token")}");
     }
 
     [TestMethod]
-    public async Task On_net472_a_missing_secret_file_is_BSEC1003_before_docker_starts()
+    [DataRow("token|Source={folder}/no-such-token", "BSEC1003", "DockerSecret 'token': the source file '{folder}/no-such-token' does not exist.")]
+    [DataRow("token", "BSEC1001", "DockerSecret 'token'")]
+    [DataRow("token|EnvironmentVariable=BUILDSECRETS_NET472_UNSET", "BSEC1005", "BUILDSECRETS_NET472_UNSET")]
+    [DataRow("token|UserSecret=Feed:Token", "BSEC1017", "UserSecretsId")]
+    public async Task On_net472_an_input_error_is_reported_with_its_code_before_docker_starts(string secret, string code, string message)
     {
         using var docker = FakeDocker.Create();
 
-        var run = await RunAsync(docker.Path, "FROM scratch\nRUN --mount=type=secret,id=token true\n", Path.Combine(_folder, "no-such-token"));
+        var run = await RunAsync(docker.Path, "FROM scratch\nRUN --mount=type=secret,id=token true\n", secret.Replace("{folder}", _folder, StringComparison.Ordinal));
 
         Assert.AreEqual(1, run.ExitCode, run.ToString());
         StringAssert.Contains(run.Output, "host: resolver registered: True");
-        StringAssert.Contains(run.Output, $"error BSEC1003: DockerSecret 'token': the source file '{Path.Combine(_folder, "no-such-token")}' does not exist.");
+        StringAssert.Contains(run.Output, $"error {code}: ");
+        StringAssert.Contains(run.Output, message.Replace("{folder}", _folder, StringComparison.Ordinal));
         Assert.AreEqual(0, docker.Invocations.Count, string.Join(Environment.NewLine, docker.Invocations));
     }
 
