@@ -121,15 +121,47 @@ internal static class TaskAssemblyResolver
 
         lock (Loaded)
         {
-            if (!Loaded.TryGetValue(path, out var assembly))
+            if (Loaded.TryGetValue(path, out var assembly))
             {
-                // The load-from context, as MSBuild loads the task itself: the shipped file is then one
-                // assembly, whether reached through this handler or by probing beside the task.
-                assembly = Assembly.UnsafeLoadFrom(path);
-                Loaded[path] = assembly;
+                return assembly;
             }
 
+            if (_loading is not null)
+            {
+                // Loading the file asked for it again: leave that inner request to the runtime.
+                return null;
+            }
+
+            _loading = path;
+            try
+            {
+                assembly = Load(path);
+            }
+            finally
+            {
+                _loading = null;
+            }
+
+            Loaded[path] = assembly;
             return assembly;
+        }
+    }
+
+    [ThreadStatic]
+    private static string? _loading;
+
+    private static Assembly Load(string path)
+    {
+        try
+        {
+            // The load-from context, as MSBuild loads the task itself: the shipped file is then one
+            // assembly, whether reached through this handler or by probing beside the task.
+            return Assembly.UnsafeLoadFrom(path);
+        }
+        catch (FileLoadException)
+        {
+            // Should the load-from bind still prefer MSBuild's copy of that name: the file itself.
+            return Assembly.LoadFile(path);
         }
     }
 #endif

@@ -48,4 +48,30 @@ public sealed class TaskAssemblyResolverTests
     [TestMethod]
     public void On_dotnet_nothing_is_registered_because_MSBuild_loads_tasks_in_their_own_load_context() =>
         Assert.IsFalse(TaskAssemblyResolver.IsRegistered);
+
+    [TestMethod]
+    public void The_public_surface_MSBuild_reflects_on_before_any_task_code_runs_uses_only_MSBuild_and_the_BCL()
+    {
+        // MSBuild lists the exported types and reads their public properties before the module
+        // initializer has necessarily run: none of them may need CliWrap or its dependencies.
+        var allowed = new[] { "System.Private.CoreLib", "System.Runtime", "Microsoft.Build.Framework", "Microsoft.Build.Utilities.Core", "BuildSecrets.MSBuild" };
+        var exported = typeof(BuildDockerImage).Assembly.GetExportedTypes();
+        var touched = exported
+            .SelectMany(t => Ancestry(t).Concat(t.GetInterfaces()).Concat(t.GetProperties().Select(p => p.PropertyType)))
+            .Select(t => $"{t.FullName} ({t.Assembly.GetName().Name})")
+            .Where(t => !allowed.Any(a => t.EndsWith($"({a})", StringComparison.Ordinal)))
+            .Distinct()
+            .ToArray();
+
+        CollectionAssert.AreEqual(new[] { typeof(BuildDockerImage) }, exported);
+        CollectionAssert.AreEqual(Array.Empty<string>(), touched, string.Join(Environment.NewLine, touched));
+    }
+
+    private static IEnumerable<Type> Ancestry(Type type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            yield return current;
+        }
+    }
 }
