@@ -12,9 +12,11 @@ as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 
 # The push tests serve a registry on 127.0.0.1 with Debian's docker-registry; the Podman tests
-# build with Debian's podman; the SSH tests run a throw-away ssh-agent.
+# build with Debian's podman; the SSH tests run a throw-away ssh-agent; the net472 task assembly
+# runs under Debian's Mono.
 missing=()
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+[ -x /usr/bin/mono ] || missing+=(mono-devel)
 [ -x /usr/bin/podman ] || missing+=(podman)
 command -v ssh-agent > /dev/null 2>&1 || missing+=(openssh-client)
 if [ "${#missing[@]}" -gt 0 ]; then

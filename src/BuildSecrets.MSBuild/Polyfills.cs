@@ -41,3 +41,14 @@ namespace System.Diagnostics.CodeAnalysis
     }
 }
 #endif
+
+#if NETFRAMEWORK
+namespace System.Runtime.CompilerServices
+{
+    // Lets the task register its assembly resolver in a module initializer on .NET Framework.
+    [AttributeUsage(AttributeTargets.Method, Inherited = false)]
+    internal sealed class ModuleInitializerAttribute : Attribute
+    {
+    }
+}
+#endif

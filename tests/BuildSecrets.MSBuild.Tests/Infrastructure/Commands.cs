@@ -75,14 +75,27 @@ internal static class Commands
         {
             exitCode = -1;
         }
-
-        var text = output.ToString();
-        if (logFile is not null)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            File.WriteAllText(logFile, $"> {executable} {string.Join(" ", argumentList)}{Environment.NewLine}{text}exit code {exitCode}{Environment.NewLine}");
+            // Killed after the timeout: keep what it printed until then, for diagnosis.
+            WriteLog("killed after the timeout");
+            throw;
         }
 
+        var text = output.ToString();
+        WriteLog($"exit code {exitCode}");
         return new CommandOutcome(exitCode, text) { RanAfterInterrupt = interrupt.IsCancellationRequested ? interruptedAt.Elapsed : null };
+
+        void WriteLog(string end)
+        {
+            if (logFile is not null)
+            {
+                lock (output)
+                {
+                    File.WriteAllText(logFile, $"> {executable} {string.Join(" ", argumentList)}{Environment.NewLine}{output}{end}{Environment.NewLine}");
+                }
+            }
+        }
     }
 
     public static async Task<byte[]> RunForBytesAsync(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)

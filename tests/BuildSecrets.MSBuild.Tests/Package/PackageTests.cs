@@ -13,7 +13,7 @@ public sealed class PackageTests
     private const string FakeDockerfile = "FROM scratch\nCOPY . /app\n";
 
     [TestMethod]
-    public async Task The_package_holds_exactly_the_task_assemblies_CliWrap_and_the_build_files()
+    public async Task The_package_holds_exactly_the_task_assemblies_CliWrap_the_build_files_license_icon_and_readme()
     {
         using var package = ZipFile.OpenRead(await PackageFeed.PackageFileAsync());
         var files = package.Entries
@@ -26,11 +26,13 @@ public sealed class PackageTests
             new[]
             {
                 "BuildSecrets.MSBuild.nuspec",
+                "LICENSE",
                 "PACKAGE.md",
                 "build/BuildSecrets.MSBuild.props",
                 "build/BuildSecrets.MSBuild.targets",
                 "buildTransitive/BuildSecrets.MSBuild.props",
                 "buildTransitive/BuildSecrets.MSBuild.targets",
+                "icon.png",
                 "tasks/net472/BuildSecrets.MSBuild.dll",
                 "tasks/net472/CliWrap.dll",
                 "tasks/net472/Microsoft.Bcl.AsyncInterfaces.dll",
