@@ -63,7 +63,7 @@ public sealed class TaskAssemblyResolverTests
             .Distinct()
             .ToArray();
 
-        CollectionAssert.AreEqual(new[] { typeof(BuildDockerImage) }, exported);
+        CollectionAssert.AreEquivalent(new[] { typeof(BuildDockerImage), typeof(RefuseSdkContainerPublish) }, exported, "the tasks the targets use, and nothing else");
         CollectionAssert.AreEqual(Array.Empty<string>(), touched, string.Join(Environment.NewLine, touched));
     }
 
