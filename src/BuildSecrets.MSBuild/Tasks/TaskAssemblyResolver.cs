@@ -18,9 +18,11 @@ namespace BuildSecrets.MSBuild.Tasks;
 /// missing file), and this handler answers with the copy shipped beside the task, when that copy is
 /// the same assembly (name, culture, public key token) at the requested version or later.
 /// It answers only for files of the task's own folder, and only after normal binding has failed.
-/// The handler is registered by the module initializer, so before any type of this assembly, and
-/// therefore before any method that uses CliWrap, is loaded or compiled. On .NET, MSBuild loads each
-/// task assembly in its own load context that already resolves from the task's folder.
+/// The handler is registered by the module initializer, so before any code of this assembly runs,
+/// and therefore before any method that uses CliWrap is compiled. What MSBuild reflects on before
+/// that (the public task types, their base types, interfaces and properties) uses only MSBuild and
+/// the BCL, and a unit test keeps it so. On .NET, MSBuild loads each task assembly in its own load
+/// context, which already resolves from the task's folder.
 /// </remarks>
 internal static class TaskAssemblyResolver
 {
