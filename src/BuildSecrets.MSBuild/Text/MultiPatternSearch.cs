@@ -1,0 +1,396 @@
+using System.IO;
+
+namespace BuildSecrets.MSBuild.Text;
+
+/// <summary>
+/// Finds which of many byte strings occur in bytes read in one pass, whatever their number
+/// (Aho–Corasick). Built once from the patterns; a <see cref="Cursor"/> is fed the bytes in chunks
+/// of any size and keeps its place between them, so a match split across chunks is found without
+/// copying any overlap. Shared by the context check and the image scan.
+/// </summary>
+/// <remarks>
+/// The automaton's shallow states, where a search spends nearly all its time, are rows of a dense
+/// table of next states, one column per byte class (the bytes no pattern holds share one class), so
+/// each byte costs two array reads. The table's size is bounded (<see cref="DenseEntries"/>); the
+/// deeper states of long patterns, nearly all with one next state, keep their own transitions and a
+/// failure link. A state is passed around as a code: a dense state's row offset, or a deep state's
+/// number with the sign bit set; either way the lowest bit says that patterns end there.
+/// </remarks>
+internal sealed class MultiPatternSearch
+{
+    private const int ChunkSize = 1 << 20;
+
+    /// <summary>The dense table's size in entries (4 MB): it never grows past it, whatever the patterns.</summary>
+    private const int DenseEntries = 1 << 20;
+
+    private const int PatternsEnd = 1;
+    private const int DeepState = int.MinValue;
+
+    private readonly byte[] _classOf = new byte[256];
+    private readonly int _classes;
+    private readonly int _denseStates;
+
+    /// <summary>For each dense state and byte class, the code of the next state.</summary>
+    private readonly int[] _next;
+
+    /// <summary>Per state: its code, the code of its failure state, the class of the byte that leads to it.</summary>
+    private readonly int[] _code;
+    private readonly int[] _failCode;
+    private readonly byte[] _label;
+
+    /// <summary>The states a state leads to are numbered <c>_childStart[s]</c> to <c>_childStart[s + 1] - 1</c>.</summary>
+    private readonly int[] _childStart;
+
+    /// <summary>The patterns that end at each state: <c>_ownPatterns[_ownStart[s] .. _ownStart[s + 1]]</c>.</summary>
+    private readonly int[] _ownStart;
+    private readonly int[] _ownPatterns;
+
+    /// <summary>Per state, the nearest state on its failure chain at which patterns end, or -1.</summary>
+    private readonly int[] _outputLink;
+
+    private readonly int[] _emptyPatterns;
+
+    public MultiPatternSearch(IReadOnlyList<byte[]> patterns)
+    {
+        PatternCount = patterns.Count;
+        _classes = AssignClasses(patterns, _classOf);
+
+        // The trie, with states numbered as they are created; empty patterns occur in any input.
+        var firstChild = new List<int> { -1 };
+        var sibling = new List<int> { -1 };
+        var trieLabel = new List<byte> { 0 };
+        var ends = new List<(int State, int Pattern)>();
+        var empty = new List<int>();
+        for (var p = 0; p < patterns.Count; p++)
+        {
+            if (patterns[p].Length == 0)
+            {
+                empty.Add(p);
+                continue;
+            }
+
+            var state = 0;
+            foreach (var b in patterns[p])
+            {
+                var c = _classOf[b];
+                var child = firstChild[state];
+                while (child >= 0 && trieLabel[child] != c)
+                {
+                    child = sibling[child];
+                }
+
+                if (child < 0)
+                {
+                    child = trieLabel.Count;
+                    trieLabel.Add(c);
+                    firstChild.Add(-1);
+                    sibling.Add(firstChild[state]);
+                    firstChild[state] = child;
+                }
+
+                state = child;
+            }
+
+            ends.Add((state, p));
+        }
+
+        _emptyPatterns = empty.ToArray();
+
+        // Renumbered breadth first: shallower states come first (so failure states precede the states
+        // that fail to them and the dense states are the shallowest), and each state's next states
+        // are numbered consecutively.
+        var count = trieLabel.Count;
+        if (count >= 1 << 30)
+        {
+            throw new ArgumentException("The patterns are too long to search together.", nameof(patterns));
+        }
+
+        var order = new int[count];
+        var number = new int[count];
+        var parent = new int[count];
+        _label = new byte[count];
+        _childStart = new int[count + 1];
+        var queued = 1;
+        for (var i = 0; i < count; i++)
+        {
+            var old = order[i];
+            _childStart[i] = queued;
+            for (var child = firstChild[old]; child >= 0; child = sibling[child])
+            {
+                order[queued] = child;
+                number[child] = queued;
+                parent[queued] = i;
+                _label[queued] = trieLabel[child];
+                queued++;
+            }
+        }
+
+        _childStart[count] = count;
+
+        _ownStart = new int[count + 1];
+        foreach (var (state, _) in ends)
+        {
+            _ownStart[number[state] + 1]++;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            _ownStart[i + 1] += _ownStart[i];
+        }
+
+        _ownPatterns = new int[ends.Count];
+        var filled = new int[count];
+        foreach (var (state, pattern) in ends)
+        {
+            var s = number[state];
+            _ownPatterns[_ownStart[s] + filled[s]++] = pattern;
+        }
+
+        // Failure states and the dense rows, as state numbers; then both as codes.
+        _denseStates = Math.Min(count, Math.Max(1, DenseEntries / _classes));
+        _next = new int[_denseStates * _classes];
+        var fail = new int[count];
+        _outputLink = new int[count];
+        _outputLink[0] = -1;
+        for (var s = 0; s < count; s++)
+        {
+            if (s > 0)
+            {
+                fail[s] = parent[s] == 0 ? 0 : NextState(fail, fail[parent[s]], _label[s]);
+                _outputLink[s] = HasOwnPatterns(fail[s]) ? fail[s] : _outputLink[fail[s]];
+            }
+
+            if (s < _denseStates)
+            {
+                var row = s * _classes;
+                var failRow = fail[s] * _classes;
+                for (var c = 0; c < _classes; c++)
+                {
+                    _next[row + c] = s == 0 ? 0 : _next[failRow + c];
+                }
+
+                for (var child = _childStart[s]; child < _childStart[s + 1]; child++)
+                {
+                    _next[row + _label[child]] = child;
+                }
+            }
+        }
+
+        _code = new int[count];
+        for (var s = 0; s < count; s++)
+        {
+            var end = HasOwnPatterns(s) || _outputLink[s] >= 0 ? PatternsEnd : 0;
+            _code[s] = (s < _denseStates ? s * _classes << 1 : DeepState | s << 1) | end;
+        }
+
+        for (var k = 0; k < _next.Length; k++)
+        {
+            _next[k] = _code[_next[k]];
+        }
+
+        _failCode = new int[count];
+        for (var s = 0; s < count; s++)
+        {
+            _failCode[s] = _code[fail[s]];
+        }
+    }
+
+    /// <summary>How many patterns the search was built from.</summary>
+    public int PatternCount { get; }
+
+    /// <summary>A new cursor at the start of the input.</summary>
+    public Cursor Start() => new(this);
+
+    /// <summary>The indexes of the patterns found in <paramref name="data"/>, in ascending order.</summary>
+    public IReadOnlyList<int> FindIn(byte[] data)
+    {
+        var cursor = Start();
+        cursor.Feed(data, 0, data.Length);
+        return cursor.Found;
+    }
+
+    /// <summary>
+    /// The indexes of the patterns found in the file, read in chunks (the patterns found in each
+    /// chunk in ascending order); stops reading once every pattern is found.
+    /// </summary>
+    public IReadOnlyList<int> FindInFile(string path)
+    {
+        var cursor = Start();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        var buffer = new byte[(int)Math.Min(ChunkSize, Math.Max(1, stream.Length))];
+        int read;
+        while (!cursor.FoundAll && (read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            cursor.Feed(buffer, 0, read);
+        }
+
+        return cursor.Found;
+    }
+
+    private static int AssignClasses(IReadOnlyList<byte[]> patterns, byte[] classOf)
+    {
+        var used = new bool[256];
+        foreach (var pattern in patterns)
+        {
+            foreach (var b in pattern)
+            {
+                used[b] = true;
+            }
+        }
+
+        // Class 0 is every byte no pattern holds (when there is one); the others have a class each.
+        var next = used.All(u => u) ? 0 : 1;
+        for (var b = 0; b < 256; b++)
+        {
+            if (used[b])
+            {
+                classOf[b] = (byte)next++;
+            }
+        }
+
+        return Math.Max(next, 1);
+    }
+
+    private bool HasOwnPatterns(int state) => _ownStart[state + 1] > _ownStart[state];
+
+    /// <summary>While building: the state after <paramref name="state"/> reads a byte of class <paramref name="c"/>.</summary>
+    private int NextState(int[] fail, int state, byte c)
+    {
+        while (state >= _denseStates)
+        {
+            for (var child = _childStart[state]; child < _childStart[state + 1]; child++)
+            {
+                if (_label[child] == c)
+                {
+                    return child;
+                }
+            }
+
+            state = fail[state];
+        }
+
+        return _next[state * _classes + c];
+    }
+
+    /// <summary>The next state's code from a deep state's code.</summary>
+    private int DeepNext(int code, int c)
+    {
+        while (code < 0)
+        {
+            var state = (code & int.MaxValue) >> 1;
+            for (var child = _childStart[state]; child < _childStart[state + 1]; child++)
+            {
+                if (_label[child] == c)
+                {
+                    return _code[child];
+                }
+            }
+
+            code = _failCode[state];
+        }
+
+        return _next[(code >> 1) + c];
+    }
+
+    private int StateOf(int code) => code >= 0 ? (code >> 1) / _classes : (code & int.MaxValue) >> 1;
+
+    /// <summary>
+    /// A place in the input: fed the bytes in order, in chunks of any size, it records which
+    /// patterns occur in them. <see cref="Reset"/> starts a new input.
+    /// </summary>
+    internal sealed class Cursor
+    {
+        private readonly MultiPatternSearch _search;
+        private readonly bool[] _found;
+        private readonly List<int> _order = new();
+        private int _code;
+
+        internal Cursor(MultiPatternSearch search)
+        {
+            _search = search;
+            _found = new bool[search.PatternCount];
+            Reset();
+        }
+
+        /// <summary>The indexes of the patterns found so far: in the order of the calls to <see cref="Feed"/> that found them, and ascending within one call.</summary>
+        public IReadOnlyList<int> Found => _order;
+
+        /// <summary>Whether every pattern has been found (nothing more can be).</summary>
+        public bool FoundAll => _order.Count == _found.Length;
+
+        public bool IsFound(int pattern) => _found[pattern];
+
+        /// <summary>Back to the start of a new input, with nothing found (but the empty patterns).</summary>
+        public void Reset()
+        {
+            foreach (var pattern in _order)
+            {
+                _found[pattern] = false;
+            }
+
+            _order.Clear();
+            _code = 0;
+            foreach (var pattern in _search._emptyPatterns)
+            {
+                Mark(pattern);
+            }
+        }
+
+        /// <summary>Reads the next <paramref name="count"/> bytes of the input.</summary>
+        public void Feed(byte[] buffer, int offset, int count)
+        {
+            if (offset < 0 || count < 0 || offset > buffer.Length - count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(count));
+            }
+
+            if (FoundAll)
+            {
+                return;
+            }
+
+            var search = _search;
+            var classOf = search._classOf;
+            var next = search._next;
+            var before = _order.Count;
+            var code = _code;
+            var end = offset + count;
+            for (var i = offset; i < end; i++)
+            {
+                int c = classOf[buffer[i]];
+                code = code >= 0 ? next[(code >> 1) + c] : search.DeepNext(code, c);
+                if ((code & PatternsEnd) != 0)
+                {
+                    Report(search.StateOf(code));
+                }
+            }
+
+            _code = code;
+            if (_order.Count - before > 1)
+            {
+                _order.Sort(before, _order.Count - before, null);
+            }
+        }
+
+        private void Report(int state)
+        {
+            var search = _search;
+            for (var s = search.HasOwnPatterns(state) ? state : search._outputLink[state]; s >= 0; s = search._outputLink[s])
+            {
+                for (var k = search._ownStart[s]; k < search._ownStart[s + 1]; k++)
+                {
+                    Mark(search._ownPatterns[k]);
+                }
+            }
+        }
+
+        private void Mark(int pattern)
+        {
+            if (!_found[pattern])
+            {
+                _found[pattern] = true;
+                _order.Add(pattern);
+            }
+        }
+    }
+}
