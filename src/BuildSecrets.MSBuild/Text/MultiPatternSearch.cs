@@ -26,8 +26,12 @@ internal sealed class MultiPatternSearch
     private const int PatternsEnd = 1;
     private const int DeepState = int.MinValue;
 
+    /// <summary>The bits of a code that take a byte off the fast path: patterns end there, or it is a deep state.</summary>
+    private const int Special = DeepState | PatternsEnd;
+
     private readonly byte[] _classOf = new byte[256];
-    private readonly int _classes;
+    /// <summary>The width of a dense row: the classes, rounded up to even so that a row's offset leaves the lowest bit free.</summary>
+    private readonly int _rowWidth;
     private readonly int _denseStates;
 
     /// <summary>For each dense state and byte class, the code of the next state.</summary>
@@ -53,7 +57,8 @@ internal sealed class MultiPatternSearch
     public MultiPatternSearch(IReadOnlyList<byte[]> patterns)
     {
         PatternCount = patterns.Count;
-        _classes = AssignClasses(patterns, _classOf);
+        var classes = AssignClasses(patterns, _classOf);
+        _rowWidth = classes + (classes & 1);
 
         // The trie, with states numbered as they are created; empty patterns occur in any input.
         var firstChild = new List<int> { -1 };
@@ -147,8 +152,8 @@ internal sealed class MultiPatternSearch
         }
 
         // Failure states and the dense rows, as state numbers; then both as codes.
-        _denseStates = Math.Min(count, Math.Max(1, DenseEntries / _classes));
-        _next = new int[_denseStates * _classes];
+        _denseStates = Math.Min(count, Math.Max(1, DenseEntries / _rowWidth));
+        _next = new int[_denseStates * _rowWidth];
         var fail = new int[count];
         _outputLink = new int[count];
         _outputLink[0] = -1;
@@ -162,9 +167,9 @@ internal sealed class MultiPatternSearch
 
             if (s < _denseStates)
             {
-                var row = s * _classes;
-                var failRow = fail[s] * _classes;
-                for (var c = 0; c < _classes; c++)
+                var row = s * _rowWidth;
+                var failRow = fail[s] * _rowWidth;
+                for (var c = 0; c < classes; c++)
                 {
                     _next[row + c] = s == 0 ? 0 : _next[failRow + c];
                 }
@@ -180,7 +185,7 @@ internal sealed class MultiPatternSearch
         for (var s = 0; s < count; s++)
         {
             var end = HasOwnPatterns(s) || _outputLink[s] >= 0 ? PatternsEnd : 0;
-            _code[s] = (s < _denseStates ? s * _classes << 1 : DeepState | s << 1) | end;
+            _code[s] = (s < _denseStates ? s * _rowWidth : DeepState | s << 1) | end;
         }
 
         for (var k = 0; k < _next.Length; k++)
@@ -269,7 +274,7 @@ internal sealed class MultiPatternSearch
             state = fail[state];
         }
 
-        return _next[state * _classes + c];
+        return _next[state * _rowWidth + c];
     }
 
     /// <summary>The next state's code from a deep state's code.</summary>
@@ -289,10 +294,10 @@ internal sealed class MultiPatternSearch
             code = _failCode[state];
         }
 
-        return _next[(code >> 1) + c];
+        return _next[(code & ~PatternsEnd) + c];
     }
 
-    private int StateOf(int code) => code >= 0 ? (code >> 1) / _classes : (code & int.MaxValue) >> 1;
+    private int StateOf(int code) => code >= 0 ? (code & ~PatternsEnd) / _rowWidth : (code & int.MaxValue) >> 1;
 
     /// <summary>
     /// A place in the input: fed the bytes in order, in chunks of any size, it records which
@@ -355,14 +360,32 @@ internal sealed class MultiPatternSearch
             var before = _order.Count;
             var code = _code;
             var end = offset + count;
-            for (var i = offset; i < end; i++)
+            var i = offset;
+            while (i < end)
             {
-                int c = classOf[buffer[i]];
-                code = code >= 0 ? next[(code >> 1) + c] : search.DeepNext(code, c);
-                if ((code & PatternsEnd) != 0)
+                // Off the fast path: the patterns that end at the state are reported as it is left.
+                if ((code & Special) != 0)
                 {
-                    Report(search.StateOf(code));
+                    if ((code & PatternsEnd) != 0)
+                    {
+                        Report(search.StateOf(code));
+                    }
+
+                    if (code < 0)
+                    {
+                        code = search.DeepNext(code, classOf[buffer[i++]]);
+                        continue;
+                    }
+
+                    code &= ~PatternsEnd;
                 }
+
+                code = next[code + classOf[buffer[i++]]];
+            }
+
+            if ((code & PatternsEnd) != 0)
+            {
+                Report(search.StateOf(code));
             }
 
             _code = code;
