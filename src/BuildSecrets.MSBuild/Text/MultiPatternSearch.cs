@@ -20,6 +20,9 @@ internal sealed class MultiPatternSearch
 {
     private const int ChunkSize = 1 << 20;
 
+    /// <summary>From how many bytes (beyond twice the longest pattern) a chunk is read as two runs side by side.</summary>
+    private const int TwoRunsFrom = 4096;
+
     /// <summary>The dense table's size in entries (4 MB): it never grows past it, whatever the patterns.</summary>
     private const int DenseEntries = 1 << 20;
 
@@ -54,9 +57,13 @@ internal sealed class MultiPatternSearch
 
     private readonly int[] _emptyPatterns;
 
+    /// <summary>The length of the longest pattern.</summary>
+    private readonly int _longest;
+
     public MultiPatternSearch(IReadOnlyList<byte[]> patterns)
     {
         PatternCount = patterns.Count;
+        _longest = patterns.Count == 0 ? 0 : patterns.Max(p => p.Length);
         var classes = AssignClasses(patterns, _classOf);
         _rowWidth = classes + (classes & 1);
 
@@ -354,44 +361,89 @@ internal sealed class MultiPatternSearch
                 return;
             }
 
-            var search = _search;
-            var classOf = search._classOf;
-            var next = search._next;
             var before = _order.Count;
-            var code = _code;
             var end = offset + count;
-            var i = offset;
-            while (i < end)
+            var overlap = Math.Max(0, _search._longest - 1);
+            if (count >= 2 * overlap + TwoRunsFrom)
             {
-                // Off the fast path: the patterns that end at the state are reported as it is left.
-                if ((code & Special) != 0)
-                {
-                    if ((code & PatternsEnd) != 0)
-                    {
-                        Report(search.StateOf(code));
-                    }
-
-                    if (code < 0)
-                    {
-                        code = search.DeepNext(code, classOf[buffer[i++]]);
-                        continue;
-                    }
-
-                    code &= ~PatternsEnd;
-                }
-
-                code = next[code + classOf[buffer[i++]]];
+                // Two runs side by side, whose table reads overlap in time: the first half from the
+                // state carried over, the second from the start state, early enough (the longest
+                // pattern less one byte) that from the middle on it is in the same state as one
+                // run over everything would be, and finds the same matches.
+                var middle = offset + count / 2;
+                var (first, second) = RunTwo(buffer, offset, middle, middle - overlap, end);
+                Leave(first);
+                _code = second;
+            }
+            else
+            {
+                _code = Run(buffer, offset, end, _code);
             }
 
-            if ((code & PatternsEnd) != 0)
-            {
-                Report(search.StateOf(code));
-            }
-
-            _code = code;
+            Leave(_code);
             if (_order.Count - before > 1)
             {
                 _order.Sort(before, _order.Count - before, null);
+            }
+        }
+
+        /// <summary>Reads <c>buffer[from..to]</c> from the state <paramref name="code"/>; returns the state reached.</summary>
+        private int Run(byte[] buffer, int from, int to, int code)
+        {
+            var classOf = _search._classOf;
+            var next = _search._next;
+            for (var i = from; i < to; i++)
+            {
+                code = (code & Special) == 0 ? next[code + classOf[buffer[i]]] : Step(code, buffer[i]);
+            }
+
+            return code;
+        }
+
+        /// <summary>
+        /// Reads <c>buffer[from..middle]</c> from the current state and <c>buffer[secondFrom..to]</c>
+        /// from the start state, a byte of each in turn; returns the states both reach.
+        /// </summary>
+        private (int First, int Second) RunTwo(byte[] buffer, int from, int middle, int secondFrom, int to)
+        {
+            var classOf = _search._classOf;
+            var next = _search._next;
+            var first = _code;
+            var second = 0;
+            var i = from;
+            var j = secondFrom;
+            var steps = Math.Min(middle - from, to - secondFrom);
+            for (var k = 0; k < steps; k++, i++, j++)
+            {
+                if (((first | second) & Special) == 0)
+                {
+                    first = next[first + classOf[buffer[i]]];
+                    second = next[second + classOf[buffer[j]]];
+                }
+                else
+                {
+                    first = Step(first, buffer[i]);
+                    second = Step(second, buffer[j]);
+                }
+            }
+
+            return (Run(buffer, i, middle, first), Run(buffer, j, to, second));
+        }
+
+        /// <summary>One byte off the fast path: the patterns that end at the state are reported as it is left.</summary>
+        private int Step(int code, byte value)
+        {
+            Leave(code);
+            var c = _search._classOf[value];
+            return code < 0 ? _search.DeepNext(code, c) : _search._next[(code & ~PatternsEnd) + c];
+        }
+
+        /// <summary>Reports the patterns that end at the state, if any.</summary>
+        private void Leave(int code)
+        {
+            if ((code & PatternsEnd) != 0)
+            {
+                Report(_search.StateOf(code));
             }
         }
 

@@ -32,6 +32,40 @@ public sealed class MultiPatternSearchTests
     }
 
     [TestMethod]
+    public void A_match_around_the_middle_of_a_large_chunk_is_found_wherever_it_starts()
+    {
+        // A large chunk is read as two runs side by side, the second starting before the middle.
+        var pattern = Bytes("Canary-pw-5c0d9e7f21");
+        var search = new MultiPatternSearch([pattern, Bytes("0123456789abcdef0123456789abcdef0123")]);
+        for (var start = 5000 - 40; start <= 5000 + 5; start++)
+        {
+            var data = new byte[10_000];
+            pattern.CopyTo(data, start);
+            var cursor = search.Start();
+            cursor.Feed(data, 0, data.Length);
+
+            CollectionAssert.AreEqual(new[] { 0 }, cursor.Found.ToArray(), $"starting at {start}");
+        }
+    }
+
+    [TestMethod]
+    public void Matches_ending_where_either_run_of_a_large_chunk_ends_are_found_and_the_second_carries_into_the_next_chunk()
+    {
+        var search = new MultiPatternSearch([Bytes("Canary-pw-5c0d9e7f21"), Bytes("tail-end")]);
+        var first = new byte[20_000];
+        Bytes("tail-end").CopyTo(first, 10_000 - 8);
+        Bytes("Canary-pw-5").CopyTo(first, first.Length - 11);
+        var second = new byte[20_000];
+        Bytes("c0d9e7f21").CopyTo(second, 0);
+        var cursor = search.Start();
+
+        cursor.Feed(first, 0, first.Length);
+        CollectionAssert.AreEqual(new[] { 1 }, cursor.Found.ToArray());
+        cursor.Feed(second, 0, second.Length);
+        CollectionAssert.AreEqual(new[] { 1, 0 }, cursor.Found.ToArray());
+    }
+
+    [TestMethod]
     public void A_match_fed_one_byte_at_a_time_is_found()
     {
         var data = Bytes("xx Canary-pw-5c0d9e7f21 yy");
