@@ -77,14 +77,24 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
 
     /// <summary>
     /// Scans an image exactly as a build does: the layers of <paramref name="baseImage"/> (when the
-    /// engine has it) are left out, the rest is streamed from <c>docker save</c>. The benchmark calls it too.
+    /// engine has it) are left out, the rest is streamed from <c>docker save</c>, read ahead of the
+    /// scanner so that docker is not held up while it searches. The benchmark calls it too.
     /// </summary>
     public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, string? baseImage, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
     {
         var baseLayers = baseImage is null ? null : await client.LayerDiffIdsAsync(baseImage, cancellationToken);
         var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers ?? [], StringComparer.Ordinal));
         ScanResult? result = null;
-        await client.SaveAsync(imageId, (stream, token) => Task.Run(() => result = scanner.Scan(stream, token), token), cancellationToken);
+        await client.SaveAsync(
+            imageId,
+            (stream, token) => Task.Run(
+                () =>
+                {
+                    using var ahead = new ReadAheadStream(stream);
+                    result = scanner.Scan(ahead, token);
+                },
+                token),
+            cancellationToken);
         return result! with { BaseImageMissing = baseImage is not null && baseLayers is null };
     }
 
