@@ -10,7 +10,7 @@ namespace BuildSecrets.MSBuild.Leaks;
 /// costs a turn of the scheduler. Memory stays flat: the blocks are reused, never more than
 /// <see cref="Blocks"/> of <see cref="BlockSize"/> bytes.
 /// </summary>
-internal sealed class ReadAheadStream : Stream
+internal sealed class ReadAheadStream : ForwardOnlyStream
 {
     internal const int BlockSize = 1 << 20;
     internal const int Blocks = 8;
@@ -35,16 +35,6 @@ internal sealed class ReadAheadStream : Stream
 
         _reader = Task.Factory.StartNew(ReadAhead, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -82,16 +72,6 @@ internal sealed class ReadAheadStream : Stream
         _position += take;
         return take;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -78,23 +78,26 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
     /// <summary>
     /// Scans an image exactly as a build does: the layers of <paramref name="baseImage"/> (when the
     /// engine has it) are left out, the rest is streamed from <c>docker save</c>, read ahead of the
-    /// scanner so that docker is not held up while it searches. The benchmark calls it too.
+    /// scanner so that docker is not held up while it searches (or while the base image's layers are
+    /// looked up). The benchmark calls it too.
     /// </summary>
     public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, string? baseImage, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
     {
-        var baseLayers = baseImage is null ? null : await client.LayerDiffIdsAsync(baseImage, cancellationToken);
-        var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers ?? [], StringComparer.Ordinal));
+        // The base image's layers are looked up while docker save starts: its output is read ahead meanwhile.
+        var lookup = baseImage is null ? Task.FromResult<IReadOnlyList<string>?>(null) : client.LayerDiffIdsAsync(baseImage, cancellationToken);
+        IReadOnlyList<string>? baseLayers = null;
         ScanResult? result = null;
         await client.SaveAsync(
             imageId,
-            (stream, token) => Task.Run(
-                () =>
-                {
-                    using var ahead = new ReadAheadStream(stream);
-                    result = scanner.Scan(ahead, token);
-                },
-                token),
+            async (stream, token) =>
+            {
+                using var ahead = new ReadAheadStream(stream);
+                baseLayers = await lookup;
+                var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers ?? [], StringComparer.Ordinal));
+                result = await Task.Run(() => scanner.Scan(ahead, token), token);
+            },
             cancellationToken);
+        await lookup;
         return result! with { BaseImageMissing = baseImage is not null && baseLayers is null };
     }
 

@@ -55,21 +55,11 @@ public sealed class ReadAheadStreamTests
     }
 
     /// <summary>A stream that returns at most 7000 bytes a read, as a pipe does; endless without data; optionally failing at its end.</summary>
-    private sealed class PipeLikeStream(byte[]? data, bool failAtEnd = false) : Stream
+    private sealed class PipeLikeStream(byte[]? data, bool failAtEnd = false) : ForwardOnlyStream
     {
         private long _position;
 
         public long BytesRead => Interlocked.Read(ref _position);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -87,15 +77,5 @@ public sealed class ReadAheadStreamTests
             Interlocked.Add(ref _position, take);
             return take;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
