@@ -20,7 +20,7 @@ internal sealed class MultiPatternSearch
 {
     private const int ChunkSize = 1 << 20;
 
-    /// <summary>From how many bytes (beyond twice the longest pattern) a chunk is read as two runs side by side.</summary>
+    /// <summary>From how many bytes a run (beyond the longest pattern) a chunk is read as two or four runs side by side.</summary>
     private const int TwoRunsFrom = 4096;
 
     /// <summary>The dense table's size in entries (4 MB): it never grows past it, whatever the patterns.</summary>
@@ -364,7 +364,17 @@ internal sealed class MultiPatternSearch
             var before = _order.Count;
             var end = offset + count;
             var overlap = Math.Max(0, _search._longest - 1);
-            if (count >= 2 * overlap + TwoRunsFrom)
+            if (count >= 4 * (overlap + TwoRunsFrom))
+            {
+                // Four runs side by side, over the four quarters, as the two runs below.
+                var quarter = count / 4;
+                var (first, second, third, fourth) = RunFour(buffer, offset, quarter, overlap, end);
+                Leave(first);
+                Leave(second);
+                Leave(third);
+                _code = fourth;
+            }
+            else if (count >= 2 * overlap + TwoRunsFrom)
             {
                 // Two runs side by side, whose table reads overlap in time: the first half from the
                 // state carried over, the second from the start state, early enough (the longest
@@ -428,6 +438,37 @@ internal sealed class MultiPatternSearch
             }
 
             return (Run(buffer, i, middle, first), Run(buffer, j, to, second));
+        }
+
+        /// <summary>
+        /// Reads the four quarters of <c>buffer[from..to]</c> a byte of each in turn: the first from the
+        /// current state, the others from the start state, <paramref name="overlap"/> bytes before their quarter.
+        /// </summary>
+        private (int First, int Second, int Third, int Fourth) RunFour(byte[] buffer, int from, int quarter, int overlap, int to)
+        {
+            var classOf = _search._classOf;
+            var next = _search._next;
+            int first = _code, second = 0, third = 0, fourth = 0;
+            int i = from, j = from + quarter - overlap, k = from + 2 * quarter - overlap, l = from + 3 * quarter - overlap;
+            for (var step = 0; step < quarter; step++, i++, j++, k++, l++)
+            {
+                if (((first | second | third | fourth) & Special) == 0)
+                {
+                    first = next[first + classOf[buffer[i]]];
+                    second = next[second + classOf[buffer[j]]];
+                    third = next[third + classOf[buffer[k]]];
+                    fourth = next[fourth + classOf[buffer[l]]];
+                }
+                else
+                {
+                    first = Step(first, buffer[i]);
+                    second = Step(second, buffer[j]);
+                    third = Step(third, buffer[k]);
+                    fourth = Step(fourth, buffer[l]);
+                }
+            }
+
+            return (first, Run(buffer, j, from + 2 * quarter, second), Run(buffer, k, from + 3 * quarter, third), Run(buffer, l, to, fourth));
         }
 
         /// <summary>One byte off the fast path: the patterns that end at the state are reported as it is left.</summary>

@@ -32,30 +32,38 @@ public sealed class MultiPatternSearchTests
     }
 
     [TestMethod]
-    public void A_match_around_the_middle_of_a_large_chunk_is_found_wherever_it_starts()
+    [DataRow(10_000, 2)]
+    [DataRow(100_000, 4)]
+    public void A_match_across_the_border_of_two_runs_of_a_large_chunk_is_found_wherever_it_starts(int length, int runs)
     {
-        // A large chunk is read as two runs side by side, the second starting before the middle.
+        // A large chunk is read as two or four runs side by side, each but the first starting before its part.
         var pattern = Bytes("Canary-pw-5c0d9e7f21");
         var search = new MultiPatternSearch([pattern, Bytes("0123456789abcdef0123456789abcdef0123")]);
-        for (var start = 5000 - 40; start <= 5000 + 5; start++)
+        for (var run = 1; run < runs; run++)
         {
-            var data = new byte[10_000];
-            pattern.CopyTo(data, start);
-            var cursor = search.Start();
-            cursor.Feed(data, 0, data.Length);
+            var border = length / runs * run;
+            for (var start = border - 40; start <= border + 5; start++)
+            {
+                var data = new byte[length];
+                pattern.CopyTo(data, start);
+                var cursor = search.Start();
+                cursor.Feed(data, 0, data.Length);
 
-            CollectionAssert.AreEqual(new[] { 0 }, cursor.Found.ToArray(), $"starting at {start}");
+                CollectionAssert.AreEqual(new[] { 0 }, cursor.Found.ToArray(), $"starting at {start}");
+            }
         }
     }
 
     [TestMethod]
-    public void Matches_ending_where_either_run_of_a_large_chunk_ends_are_found_and_the_second_carries_into_the_next_chunk()
+    [DataRow(20_000, 2)]
+    [DataRow(200_000, 4)]
+    public void Matches_ending_where_a_run_of_a_large_chunk_ends_are_found_and_the_last_run_carries_into_the_next_chunk(int length, int runs)
     {
         var search = new MultiPatternSearch([Bytes("Canary-pw-5c0d9e7f21"), Bytes("tail-end")]);
-        var first = new byte[20_000];
-        Bytes("tail-end").CopyTo(first, 10_000 - 8);
+        var first = new byte[length];
+        Bytes("tail-end").CopyTo(first, length / runs * (runs - 1) - 8);
         Bytes("Canary-pw-5").CopyTo(first, first.Length - 11);
-        var second = new byte[20_000];
+        var second = new byte[length];
         Bytes("c0d9e7f21").CopyTo(second, 0);
         var cursor = search.Start();
 
