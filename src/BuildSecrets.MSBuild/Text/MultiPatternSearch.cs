@@ -14,7 +14,10 @@ namespace BuildSecrets.MSBuild.Text;
 /// each byte costs two array reads. The table's size is bounded (<see cref="DenseEntries"/>); the
 /// deeper states of long patterns, nearly all with one next state, keep their own transitions and a
 /// failure link. A state is passed around as a code: a dense state's row offset, or a deep state's
-/// number with the sign bit set; either way the lowest bit says that patterns end there.
+/// number with the sign bit set; either way the lowest bit says that patterns end there. A large
+/// chunk is read as two or four runs side by side, so that one run's table reads need not wait for
+/// another's; each run but the first starts from the start state, the longest pattern less one byte
+/// before its part, and is in the same state as a single run from its part on.
 /// </remarks>
 internal sealed class MultiPatternSearch
 {
