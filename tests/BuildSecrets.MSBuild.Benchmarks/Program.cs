@@ -7,8 +7,9 @@ using BuildSecrets.MSBuild.Text;
 
 // Usage: BuildSecrets.MSBuild.Benchmarks <docker client> <image> <base image>
 // Runs the production scan (ImageProof.ScanAsync: docker save streamed into the scanner, base
-// layers left out) and prints one line: seconds, MB read, layers scanned and left out, peak
-// working set.
+// layers left out) for a netrc and 63 random tokens, whose search strings (SecretValues.Needles:
+// each part plain and in base64 at three alignments) number at least 256, and prints one line:
+// seconds, search strings, MB read, layers scanned and left out, CPU seconds, peak working set.
 // Usage: BuildSecrets.MSBuild.Benchmarks context <folder> [every-folder]
 // Runs the build context check's walk and search as the task does (the folder's .dockerignore
 // followed) for a random secret, and prints one line: seconds, files read, MB read. With
@@ -16,7 +17,7 @@ using BuildSecrets.MSBuild.Text;
 // the excluded ones then left out), for comparison.
 if (args.Length is 2 or 3 && args[0] == "context")
 {
-    var contextNeedles = SecretValues.Needles("bench", System.Text.Encoding.UTF8.GetBytes($"bench-{Guid.NewGuid():N}")).Select(n => n.Bytes).ToArray();
+    var contextSearch = new MultiPatternSearch(SecretValues.Needles("bench", System.Text.Encoding.UTF8.GetBytes($"bench-{Guid.NewGuid():N}")).Select(n => n.Bytes).ToArray());
     var context = Path.GetFullPath(args[1]);
     var ignore = DockerIgnoreMatcher.Load(context, null);
     var watch = Stopwatch.StartNew();
@@ -28,7 +29,7 @@ if (args.Length is 2 or 3 && args[0] == "context")
     {
         files++;
         bytes += new FileInfo(file).Length;
-        ByteSearch.FindInFile(file, contextNeedles);
+        contextSearch.FindInFile(file);
     }
 
     watch.Stop();
@@ -43,16 +44,29 @@ if (args.Length != 3)
 }
 
 var client = DockerClient.Locate(args[0], Environment.GetEnvironmentVariable("PATH"), OperatingSystem.IsWindows());
-var needles = SecretValues.Needles("netrc", System.Text.Encoding.UTF8.GetBytes($"machine 127.0.0.1\nlogin admin\npassword bench-{Guid.NewGuid():N}\n"));
+var secrets = new Dictionary<string, string> { ["netrc"] = $"machine 127.0.0.1\nlogin admin\npassword bench-{Guid.NewGuid():N}\n" };
+for (var i = 1; i < 64; i++)
+{
+    secrets[$"token{i}"] = $"tok-{Guid.NewGuid():N}{Guid.NewGuid():N}{Guid.NewGuid():N}".Substring(0, 16 + i);
+}
 
-var stopwatch = Stopwatch.StartNew();
+var needles = secrets.SelectMany(s => SecretValues.Needles(s.Key, System.Text.Encoding.UTF8.GetBytes(s.Value))).ToArray();
+if (needles.Length < 200)
+{
+    Console.Error.WriteLine($"only {needles.Length} search strings: the benchmark needs at least 200");
+    return 2;
+}
+
+// As a build does, the base image's layers are looked up before the scan (before the build, in fact).
 var baseLayers = await client.LayerDiffIdsAsync(args[2], CancellationToken.None) ?? [];
+var stopwatch = Stopwatch.StartNew();
 var result = await ImageProof.ScanAsync(client, args[1], baseLayers, needles, CancellationToken.None);
 stopwatch.Stop();
 
 using var self = Process.GetCurrentProcess();
 self.Refresh();
 Console.WriteLine(
-    $"scan_seconds={stopwatch.Elapsed.TotalSeconds:0.000} read_mb={result.BytesScanned / 1048576.0:0.0} layers_scanned={result.LayersScanned} " +
-    $"layers_left_out={result.LayersSkipped} leaks={result.Leaks.Count} layout={result.Layout} peak_working_set_mb={self.PeakWorkingSet64 / 1048576.0:0.0}");
+    $"scan_seconds={stopwatch.Elapsed.TotalSeconds:0.000} search_strings={needles.Length} read_mb={result.BytesScanned / 1048576.0:0.0} layers_scanned={result.LayersScanned} " +
+    $"layers_left_out={result.LayersSkipped} leaks={result.Leaks.Count} layout={result.Layout} cpu_seconds={self.TotalProcessorTime.TotalSeconds:0.000} " +
+    $"peak_working_set_mb={self.PeakWorkingSet64 / 1048576.0:0.0}");
 return 0;

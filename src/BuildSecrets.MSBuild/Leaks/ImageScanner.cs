@@ -44,13 +44,13 @@ internal sealed class ImageScanner
 
     private readonly IReadOnlyList<Needle> _needles;
     private readonly ISet<string> _baseLayers;
-    private readonly int _overlap;
+    private readonly MultiPatternSearch _search;
 
     public ImageScanner(IReadOnlyList<Needle> needles, ISet<string> baseLayerDiffIds)
     {
         _needles = needles;
         _baseLayers = baseLayerDiffIds;
-        _overlap = needles.Count == 0 ? 0 : needles.Max(n => n.Bytes.Length) - 1;
+        _search = new MultiPatternSearch(needles.Select(n => n.Bytes).ToArray());
     }
 
     public ScanResult Scan(Stream archive, CancellationToken cancellationToken)
@@ -60,7 +60,7 @@ internal sealed class ImageScanner
         var layers = new List<(string DiffId, List<LeakFinding> Findings)>();
         var skipped = 0;
         long bytes = 0;
-        var buffer = new byte[ChunkSize + _overlap];
+        var buffer = new byte[ChunkSize];
 
         while (tar.MoveNext())
         {
@@ -147,17 +147,17 @@ internal sealed class ImageScanner
         using var sha = SHA256.Create();
         var hashing = new HashingStream(layer, sha);
         var tar = new TarStream(hashing);
+        var cursor = _search.Start();
         while (tar.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
             var path = "/" + tar.Name.TrimStart('.', '/');
+            cursor.Reset();
             var pathBytes = Encoding.UTF8.GetBytes(tar.Name);
-            foreach (var needle in _needles)
+            cursor.Feed(pathBytes, 0, pathBytes.Length);
+            foreach (var index in cursor.Found)
             {
-                if (ByteSearch.Contains(pathBytes, needle.Bytes))
-                {
-                    Add(findings, new LeakFinding(needle, LeakPlace.Layer, path + " (its name)", null));
-                }
+                Add(findings, new LeakFinding(_needles[index], LeakPlace.Layer, path + " (its name)", null));
             }
 
             if (tar.Kind != TarEntryKind.File || tar.Size == 0 || _needles.Count == 0)
@@ -165,22 +165,18 @@ internal sealed class ImageScanner
                 continue;
             }
 
-            var carried = 0;
+            // The cursor carries its place from one chunk to the next: a secret split between them is found.
+            cursor.Reset();
             int read;
-            while ((read = tar.Read(buffer, carried, ChunkSize)) > 0)
+            while ((read = tar.Read(buffer, 0, buffer.Length)) > 0)
             {
-                var length = carried + read;
                 bytes += read;
-                foreach (var needle in _needles)
+                var known = cursor.Found.Count;
+                cursor.Feed(buffer, 0, read);
+                for (var i = known; i < cursor.Found.Count; i++)
                 {
-                    if (ByteSearch.IndexOf(buffer, length, needle.Bytes) >= 0)
-                    {
-                        Add(findings, new LeakFinding(needle, LeakPlace.Layer, path, null));
-                    }
+                    Add(findings, new LeakFinding(_needles[cursor.Found[i]], LeakPlace.Layer, path, null));
                 }
-
-                carried = Math.Min(_overlap, length);
-                Buffer.BlockCopy(buffer, length - carried, buffer, 0, carried);
             }
         }
 
@@ -223,10 +219,10 @@ internal sealed class ImageScanner
         var found = new HashSet<(string, string)>();
         foreach (var (place, location, step, value) in fields)
         {
-            var valueBytes = Encoding.UTF8.GetBytes(value);
-            foreach (var needle in _needles)
+            foreach (var match in _search.FindIn(Encoding.UTF8.GetBytes(value)))
             {
-                if (ByteSearch.Contains(valueBytes, needle.Bytes) && found.Add((needle.SecretId, location)))
+                var needle = _needles[match];
+                if (found.Add((needle.SecretId, location)))
                 {
                     yield return new LeakFinding(needle, place, location, step);
                 }
@@ -422,29 +418,5 @@ internal sealed class ImageScanner
             _hash.TransformFinalBlock([], 0, 0);
             return _hash.Hash!;
         }
-    }
-
-    /// <summary>A stream read once from start to end: no seeking, no writing.</summary>
-    private abstract class ForwardOnlyStream : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -9,14 +9,10 @@ using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Leaks;
 
-/// <summary>A declared secret with its search strings: as text (for build arguments and the Dockerfile) and as bytes (for files).</summary>
-internal sealed record SearchableSecret(string Id, IReadOnlyList<string> Needles, IReadOnlyList<byte[]> Bytes)
+/// <summary>A declared secret with its search strings (<see cref="SecretValues.Needles"/>), searched for in files and in text alike.</summary>
+internal sealed record SearchableSecret(string Id, IReadOnlyList<byte[]> Bytes)
 {
-    public static SearchableSecret Of(string id, byte[] value)
-    {
-        var needles = SecretValues.Needles(id, value);
-        return new SearchableSecret(id, SecretValues.TextNeedles(needles), needles.Select(n => n.Bytes).ToArray());
-    }
+    public static SearchableSecret Of(string id, byte[] value) => new(id, SecretValues.Needles(id, value).Select(n => n.Bytes).ToArray());
 }
 
 /// <summary>
@@ -34,48 +30,49 @@ internal static class LeakPrecheck
         DockerIgnoreMatcher ignore)
     {
         var found = new List<Diagnostic>();
-        CheckBuildArgs(request, secrets, found);
-        CheckDockerfileText(request.Dockerfile, secrets, found);
-        CheckContext(request, declared, secrets, ignore, found);
+        var search = new SecretSearch(secrets);
+        CheckBuildArgs(request, search, found);
+        CheckDockerfileText(request.Dockerfile, search, found);
+        CheckContext(request, declared, search, ignore, found);
         return found;
     }
 
-    private static void CheckBuildArgs(BuildRequest request, IReadOnlyList<SearchableSecret> secrets, List<Diagnostic> found)
+    private static void CheckBuildArgs(BuildRequest request, SecretSearch search, List<Diagnostic> found)
     {
         foreach (var arg in request.BuildArgs)
         {
-            foreach (var secret in secrets)
+            foreach (var id in search.SecretsIn(arg.Value))
             {
-                if (secret.Needles.Any(needle => arg.Value.Contains(needle)))
-                {
-                    found.Add(Messages.SecretInBuildArg(secret.Id, arg.Name));
-                }
+                found.Add(Messages.SecretInBuildArg(id, arg.Name));
             }
         }
     }
 
-    private static void CheckDockerfileText(string dockerfile, IReadOnlyList<SearchableSecret> secrets, List<Diagnostic> found)
+    private static void CheckDockerfileText(string dockerfile, SecretSearch search, List<Diagnostic> found)
     {
         if (!File.Exists(dockerfile))
         {
             return;
         }
 
+        // The first line that holds each secret, reported in the order the secrets are declared.
+        var firstLines = new Dictionary<string, int>(StringComparer.Ordinal);
         var lines = File.ReadAllLines(dockerfile);
-        foreach (var secret in secrets)
+        for (var i = 0; i < lines.Length; i++)
         {
-            for (var i = 0; i < lines.Length; i++)
+            foreach (var id in search.SecretsIn(lines[i]).Where(id => !firstLines.ContainsKey(id)))
             {
-                if (secret.Needles.Any(needle => lines[i].Contains(needle)))
-                {
-                    found.Add(Messages.SecretInDockerfile(secret.Id, dockerfile, i + 1));
-                    break;
-                }
+                firstLines[id] = i + 1;
             }
+        }
+
+        foreach (var id in search.Ids.Where(firstLines.ContainsKey))
+        {
+            found.Add(Messages.SecretInDockerfile(id, dockerfile, firstLines[id]));
         }
     }
 
-    private static void CheckContext(BuildRequest request, IReadOnlyList<DeclaredSecret> declared, IReadOnlyList<SearchableSecret> secrets, DockerIgnoreMatcher ignore, List<Diagnostic> found)
+    private static void CheckContext(BuildRequest request, IReadOnlyList<DeclaredSecret> declared, SecretSearch search, DockerIgnoreMatcher ignore, List<Diagnostic> found)
     {
         if (!Directory.Exists(request.Context))
         {
@@ -100,14 +97,11 @@ internal static class LeakPrecheck
             }
         }
 
-        var searchable = secrets.Where(s => s.Bytes.Count > 0).ToArray();
-        if (searchable.Length == 0)
+        if (search.IsEmpty)
         {
             return;
         }
 
-        var needles = searchable.SelectMany(s => s.Bytes).ToArray();
-        var owners = searchable.SelectMany(s => s.Bytes.Select(_ => s.Id)).ToArray();
         foreach (var file in ContextFiles.Enumerate(context, ignore))
         {
             if (sources.Contains(Path.GetFullPath(file)))
@@ -115,7 +109,7 @@ internal static class LeakPrecheck
                 continue;
             }
 
-            foreach (var id in ByteSearch.FindInFile(file, needles).Select(i => owners[i]).Distinct())
+            foreach (var id in search.SecretsInFile(file))
             {
                 found.Add(Messages.SecretCopyInContext(id, file, context));
             }
@@ -150,5 +144,34 @@ internal static class LeakPrecheck
         }
 
         return found;
+    }
+
+    /// <summary>Every search string of every secret in one search: which secrets a text or a file holds.</summary>
+    private sealed class SecretSearch
+    {
+        private readonly MultiPatternSearch _search;
+        private readonly string[] _owners;
+
+        public SecretSearch(IReadOnlyList<SearchableSecret> secrets)
+        {
+            Ids = secrets.Select(s => s.Id).ToArray();
+            _owners = secrets.SelectMany(s => s.Bytes.Select(_ => s.Id)).ToArray();
+            _search = new MultiPatternSearch(secrets.SelectMany(s => s.Bytes).ToArray());
+        }
+
+        /// <summary>The secrets' ids, in the order they are declared.</summary>
+        public IReadOnlyList<string> Ids { get; }
+
+        public bool IsEmpty => _owners.Length == 0;
+
+        /// <summary>The ids of the secrets the text holds, in the order they are declared.</summary>
+        public IEnumerable<string> SecretsIn(string text)
+        {
+            var owners = new HashSet<string>(_search.FindIn(Encoding.UTF8.GetBytes(text)).Select(i => _owners[i]), StringComparer.Ordinal);
+            return Ids.Where(owners.Contains);
+        }
+
+        /// <summary>The ids of the secrets the file holds, in the order they are found.</summary>
+        public IEnumerable<string> SecretsInFile(string path) => _search.FindInFile(path).Select(i => _owners[i]).Distinct();
     }
 }

@@ -167,7 +167,7 @@ internal static class SecretValues
 
     private static bool Contains(SecretFragment outer, SecretFragment inner) =>
         outer.Text is { } text && inner.Text is { } part ? part.Length < text.Length && text.Contains(part)
-        : outer.Bytes is { } bytes && inner.Bytes is { } innerBytes && innerBytes.Length < bytes.Length && Text.ByteSearch.Contains(bytes, innerBytes);
+        : outer.Bytes is { } bytes && inner.Bytes is { } innerBytes && innerBytes.Length < bytes.Length && Text.MultiPatternSearch.Contains(bytes, innerBytes);
 
     /// <summary>A short fragment whole; a long one as distinctive windows spread over it.</summary>
     private static IEnumerable<SecretFragment> Pieces(SecretFragment fragment)

@@ -68,8 +68,8 @@ public sealed class LeakPrecheckTests : TaskWithFakeDockerTests
             var needle = System.Text.Encoding.UTF8.GetBytes(Canary);
             Array.Copy(needle, 0, data, (1 << 20) - 5, needle.Length);
             File.WriteAllBytes(file, data);
-            CollectionAssert.AreEqual(new[] { 0 }, ByteSearch.FindInFile(file, [System.Text.Encoding.UTF8.GetBytes(Canary)]).ToArray());
-            CollectionAssert.AreEqual(Array.Empty<int>(), ByteSearch.FindInFile(file, [System.Text.Encoding.UTF8.GetBytes("not-in-there")]).ToArray());
+            CollectionAssert.AreEqual(new[] { 0 }, new MultiPatternSearch([System.Text.Encoding.UTF8.GetBytes(Canary)]).FindInFile(file).ToArray());
+            CollectionAssert.AreEqual(Array.Empty<int>(), new MultiPatternSearch([System.Text.Encoding.UTF8.GetBytes("not-in-there")]).FindInFile(file).ToArray());
         }
         finally
         {

@@ -19,7 +19,7 @@ public sealed class SecretFormsTests
     private static Needle[] Found(byte[] secret, byte[] content)
     {
         var padded = RandomNumberGenerator.GetBytes(100).Concat(content).Concat(RandomNumberGenerator.GetBytes(100)).ToArray();
-        return SecretValues.Needles("s", secret).Where(n => ByteSearch.Contains(padded, n.Bytes)).ToArray();
+        return SecretValues.Needles("s", secret).Where(n => MultiPatternSearch.Contains(padded, n.Bytes)).ToArray();
     }
 
     private static void AssertFound(byte[] secret, byte[] content, SecretForm form, SecretEncoding? encoding = null)
