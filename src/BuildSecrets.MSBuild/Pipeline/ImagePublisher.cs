@@ -18,6 +18,8 @@ internal sealed class ImagePublisher(IBuildLog log, Engine engine, SecretRedacto
             await engine.Client.TagAsync(imageId, reference, cancellationToken);
         }
 
+        NameImageInMetadataFile(request);
+
         if (!push)
         {
             return null;
@@ -35,6 +37,29 @@ internal sealed class ImagePublisher(IBuildLog log, Engine engine, SecretRedacto
 
         return digest;
     }
+
+    /// <summary>
+    /// buildx writes the image's names into the metadata file (<c>image.name</c>) when the build tags
+    /// it; this build tags only after the proof, so the names are written in once the tags exist.
+    /// </summary>
+    private static void NameImageInMetadataFile(BuildRequest request)
+    {
+        if (request.MetadataFile is not { } file || !System.IO.File.Exists(file))
+        {
+            return;
+        }
+
+        var text = System.IO.File.ReadAllText(file);
+        // References are validated names and tags: no quote or backslash can reach the JSON string.
+        var field = "\"image.name\": \"" + string.Join(",", request.References) + "\"";
+        var start = text.IndexOf('{');
+        var named = NameField.IsMatch(text) ? NameField.Replace(text, field, 1)
+            : start >= 0 ? text.Substring(0, start + 1) + field + (text.Substring(start + 1).Trim().StartsWith("}", StringComparison.Ordinal) ? string.Empty : ",") + text.Substring(start + 1)
+            : text;
+        System.IO.File.WriteAllText(file, named);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NameField = new(@"""image\.name""\s*:\s*""[^""]*""", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>Removes an image that was never tagged because it is not proven clean, and with <paramref name="pruneCache"/> the build cache too.</summary>
     public async Task RejectAsync(string imageId, bool pruneCache, CancellationToken cancellationToken)

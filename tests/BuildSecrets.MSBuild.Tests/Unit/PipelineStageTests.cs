@@ -160,6 +160,24 @@ public sealed class PipelineStageTests
     }
 
     [TestMethod]
+    [DataRow("{\n  \"containerimage.digest\": \"sha256:abc\",\n  \"image.name\": \"moby-dangling@sha256:abc\"\n}")]
+    [DataRow("{\"containerimage.digest\": \"sha256:abc\"}")]
+    public async Task Publishing_writes_the_tags_into_buildx_metadata_file(string written)
+    {
+        using var docker = FakeDocker.Create();
+        var metadata = Path.Combine(_folder, "metadata.json");
+        File.WriteAllText(metadata, written);
+        var client = DockerClient.Locate(docker.Path, null, windows: false);
+        var publisher = new ImagePublisher(_log, new Engine(client, new DockerClientInfo("28.2.2", "28.2.2", true), BuildMode.Buildx), new SecretRedactor());
+
+        await publisher.PublishAsync(Request() with { MetadataFile = metadata }, FakeDocker.ImageId, push: false, CancellationToken.None);
+
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(metadata));
+        Assert.AreEqual("stage:latest,stage:1.0", document.RootElement.GetProperty("image.name").GetString());
+        Assert.AreEqual("sha256:abc", document.RootElement.GetProperty("containerimage.digest").GetString());
+    }
+
+    [TestMethod]
     public async Task Rejecting_removes_the_untagged_image()
     {
         using var docker = FakeDocker.Create();
