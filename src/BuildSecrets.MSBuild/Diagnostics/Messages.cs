@@ -250,7 +250,7 @@ internal static class Messages
 
     public static Diagnostic CacheExportDiffers(string proven, string exported) => Error(
         "BSEC3004",
-        $"The build that exports the cache (DockerBuildCacheTo) made image '{exported}', not the proven image '{proven}', so the exported cache may hold layers that were not scanned. Make the build reproducible from its cache (no steps that change on every run), or remove DockerBuildCacheTo.");
+        $"The build that exports the cache (DockerBuildCacheTo) made image '{exported}', whose layers are not those of the proven image '{proven}', so the exported cache may hold layers that were not scanned. Make the build reproducible from its cache (no steps that change on every run), or remove DockerBuildCacheTo.");
 
     public static Diagnostic LayerNotReadable(string entry, string compression) => Error(
         "BSEC5009",

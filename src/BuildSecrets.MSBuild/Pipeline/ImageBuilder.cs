@@ -105,7 +105,16 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
 
         if (outcome.ImageId != provenImageId)
         {
-            throw new BuildSecretsException(Messages.CacheExportDiffers(provenImageId, outcome.ImageId));
+            // The containerd image store names an image by its index, which holds a provenance
+            // attestation that differs between two runs of the same build: what must match is the layers.
+            var proven = await engine.Client.LayerDiffIdsAsync(provenImageId, graceful);
+            var exported = await engine.Client.LayerDiffIdsAsync(outcome.ImageId, graceful);
+            if (proven is null || exported is null || !proven.SequenceEqual(exported))
+            {
+                throw new BuildSecretsException(Messages.CacheExportDiffers(provenImageId, outcome.ImageId));
+            }
+
+            await engine.Client.RemoveImageAsync(outcome.ImageId, graceful);
         }
 
         log.Important("BuildSecrets: exported the build cache of the proven image to {0}.", string.Join(", ", request.CacheTo));

@@ -46,6 +46,7 @@ internal sealed class FakeDocker : IDisposable
         bool podman = false,
         string check = "",
         string? save = null,
+        string inspect = "echo \"Error: No such image\" >&2; exit 1",
         string push = "echo \"The push refers to repository [$2]\"; echo \"${2##*:}: digest: sha256:feedface00000000000000000000000000000000000000000000000000000000 size: 528\"")
     {
         var fake = new FakeDocker(Repository.NewTempFolder("fake-docker"));
@@ -79,7 +80,7 @@ internal sealed class FakeDocker : IDisposable
               "image rm") ;;
               "tag "*) ;;
               "builder prune"|"buildx prune"|"image prune") ;;
-              "image inspect") echo "Error: No such image" >&2; exit 1 ;;
+              "image inspect") {{inspect}} ;;
               "save "*) {{save ?? $"cat '{fake.ArchivePath}'"}} ;;
               "push "*) {{push}} ;;
               *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;

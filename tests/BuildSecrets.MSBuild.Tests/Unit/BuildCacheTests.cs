@@ -70,6 +70,20 @@ public sealed class BuildCacheTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    public void A_cache_export_whose_image_differs_only_outside_its_layers_is_accepted_and_the_extra_image_removed()
+    {
+        UseDocker(FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, inspect: "echo sha256:1111; echo sha256:2222", build: """
+            case " $* " in *" --cache-to "*) FAKE_IMAGE_ID=sha256:0000000000000000000000000000000000000000000000000000000000000bad ;; esac
+            printf '%s' "$FAKE_IMAGE_ID" > "$iidfile"
+            """));
+        Harness.Task.CacheTo = ["type=local,dest=/tmp/cache"];
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        CollectionAssert.Contains(Docker.Invocations.ToArray(), "image rm sha256:0000000000000000000000000000000000000000000000000000000000000bad");
+    }
+
+    [TestMethod]
     public void A_cached_step_that_mounts_a_changed_secret_is_warning_BSEC5008()
     {
         UseDocker(FakeDocker.Create(build: CachedSecretStep));
