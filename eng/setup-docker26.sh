@@ -12,7 +12,7 @@
 # runs without networking of its own (--bridge=none, no iptables), like the first engine.
 #
 # Usage: eng/setup-docker26.sh <client of the first engine>
-# The base image buildsecrets-test/runtime-curl:1 is copied from the first engine (save | load).
+# The base image buildsecrets-test/runtime-curl:1 and the SDK image buildsecrets-test/sdk:1 are copied from the first engine (save | load).
 # Prints on stdout, one per line, what a build with this engine needs:
 #   BUILDSECRETS_DOCKER26=<the Docker 26 client>
 #   BUILDSECRETS_DOCKER26_HOST=unix://<its socket>      (DOCKER_HOST of its builds)
@@ -22,6 +22,7 @@ set -euo pipefail
 
 readonly first_client="${1:?usage: $0 <docker client of the first engine>}"
 readonly base_image="buildsecrets-test/runtime-curl:1"
+readonly sdk_image="buildsecrets-test/sdk:1"
 readonly cache=/var/cache/buildsecrets/docker26
 readonly state=/var/lib/buildsecrets/docker26
 readonly run=/run/buildsecrets/docker26
@@ -179,17 +180,23 @@ EOF
   die "dockerd 26 did not answer within 60 s; see $log"
 }
 
-copy_base_image() {
-  # The same image keeps its creation time through save | load; a base image built again moves it.
-  local created
-  created="$("$first_client" image inspect --format '{{.Created}}' "$base_image" 2> /dev/null)" ||
-    die "the first engine has no $base_image (eng/setup-engine.sh builds it)"
-  if [ "$(DOCKER_HOST="unix://$socket" "$client" image inspect --format '{{.Created}}' "$base_image" 2> /dev/null)" = "$created" ]; then
-    say "$base_image exists in Docker 26"
+copy_image() { # image
+  # The same image keeps its creation time through save | load; an image built again moves it.
+  local image="$1" created
+  created="$("$first_client" image inspect --format '{{.Created}}' "$image" 2> /dev/null)" ||
+    die "the first engine has no $image (eng/setup-engine.sh builds it)"
+  if [ "$(DOCKER_HOST="unix://$socket" "$client" image inspect --format '{{.Created}}' "$image" 2> /dev/null)" = "$created" ]; then
+    say "$image exists in Docker 26"
     return
   fi
-  say "copying $base_image into Docker 26 ($first_client save | load)"
-  "$first_client" save "$base_image" | DOCKER_HOST="unix://$socket" "$client" load >&2 || die "could not load $base_image into Docker 26"
+  say "copying $image into Docker 26 ($first_client save | load)"
+  "$first_client" save "$image" | DOCKER_HOST="unix://$socket" "$client" load >&2 || die "could not load $image into Docker 26"
+}
+
+copy_base_image() {
+  copy_image "$base_image"
+  # The SDK image, for the private-feed sample's build stage.
+  copy_image "$sdk_image"
 }
 
 main() {

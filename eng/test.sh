@@ -44,9 +44,11 @@ printf '[engine]\nruntime = "runc"\n' > artifacts/containers.conf
 export CONTAINERS_CONF="$root/artifacts/containers.conf"
 
 # Podman keeps its own images: give it the offline base image too.
-if ! podman image exists buildsecrets-test/runtime-curl:1; then
-  "$BUILDSECRETS_DOCKER" save buildsecrets-test/runtime-curl:1 | podman load >&2
-fi
+for image in buildsecrets-test/runtime-curl:1 buildsecrets-test/sdk:1; do
+  if ! podman image exists "$image"; then
+    "$BUILDSECRETS_DOCKER" save "$image" | podman load >&2
+  fi
+done
 
 mkdir -p artifacts/test-logs
 log=artifacts/test-logs/dotnet-test.log

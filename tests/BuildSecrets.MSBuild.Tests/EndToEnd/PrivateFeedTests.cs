@@ -140,6 +140,66 @@ public sealed class PrivateFeedTests
     }
 
     [TestMethod]
+    [DataRow(TestEngine.Docker26)]
+    [DataRow(TestEngine.Podman)]
+    public async Task On_the_other_engines_the_sample_restores_and_the_password_reaches_no_layer_log_or_exported_cache(string engineName)
+    {
+        var engine = TestEngine.Named(engineName);
+        await engine.EnsureReadyAsync();
+        var (server, sample) = await StartAsync();
+        using var _ = server;
+        using var __ = sample;
+        var cache = Path.Combine(sample.Folder, "exported-cache");
+        string[] properties = engine.HasBuildx ? [$"-p:DockerBuildCacheTo=type=local%2Cdest={cache}"] : [];
+
+        var publish = await sample.RunDotnetAsync(
+            "publish",
+            engine.PublishEnvironment(new Dictionary<string, string?> { ["NuGetPackageSourceCredentials_private"] = $"Username=feed-user;Password={_password}" }),
+            ["-v:diag", $"-p:DockerCli={engine.Cli}", $"-p:ContainerRepository={_repository}", .. properties]);
+
+        try
+        {
+            Assert.AreEqual(0, publish.ExitCode, publish.ToString());
+            StringAssert.Contains(publish.Output, "none found");
+            Assert.IsFalse(publish.Output.Contains(_password, StringComparison.Ordinal), "the password is in the publish log");
+            CollectionAssert.AreEqual(Array.Empty<string>(), (await engine.FindInSavedImageAsync(_repository + ":latest", _password)).ToArray(), "the password is in the image");
+            if (engine.HasBuildx)
+            {
+                Assert.IsTrue(Directory.Exists(cache) && Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Any(), "no cache was exported");
+                CollectionAssert.AreEqual(Array.Empty<string>(), FindInFolder(cache, _password), "the password is in the exported cache");
+            }
+        }
+        finally
+        {
+            await engine.RemoveImageAsync(_repository + ":latest");
+        }
+    }
+
+    /// <summary>The files of a folder (an exported cache: plain and gzip blobs) that hold the text, read whole or unzipped.</summary>
+    private static string[] FindInFolder(string folder, string text)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes(text);
+        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Where(file =>
+        {
+            var bytes = File.ReadAllBytes(file);
+            if (bytes.AsSpan().IndexOf(needle) >= 0)
+            {
+                return true;
+            }
+
+            if (bytes.Length < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b)
+            {
+                return false;
+            }
+
+            using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+            var inflated = new MemoryStream();
+            gzip.CopyTo(inflated);
+            return inflated.ToArray().AsSpan().IndexOf(needle) >= 0;
+        }).ToArray();
+    }
+
+    [TestMethod]
     public async Task The_same_restore_without_the_credentials_fails_with_401()
     {
         var (server, sample) = await StartAsync();

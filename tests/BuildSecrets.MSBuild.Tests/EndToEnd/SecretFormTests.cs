@@ -208,4 +208,39 @@ public sealed class SecretFormTests
         var vertex = step.Split(' ')[0];
         Assert.IsFalse(again.Output.Split('\n').Any(l => l.Trim() == vertex + " CACHED"), "the leaky step came back from the cache: " + again);
     }
+
+    [TestMethod]
+    public async Task Ctrl_C_during_the_scan_leaves_the_unproven_image_untagged()
+    {
+        // 200 MB of random data keeps the scan busy for seconds; Ctrl+C comes as the engine writes the image.
+        using var consumer = await CreateAsync(Encoding.UTF8.GetBytes("tok-" + Random(16)), "RUN head -c 200m /dev/urandom > /app/data.bin\nRUN --mount=type=secret,id=s test -s /run/secrets/s");
+
+        var publish = await consumer.RunDotnetAsync(
+            "publish",
+            null,
+            [$"-p:DockerCli={DockerEngine.Cli}", "-p:DockerBuildNetwork=none", $"-p:ContainerRepository={_repository}"],
+            line => line.Contains("writing image sha256:", StringComparison.Ordinal));
+
+        Assert.IsNotNull(publish.RanAfterInterrupt, $"the build never wrote the image: {publish}");
+        Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
+        Assert.IsFalse(publish.Output.Contains("BuildSecrets: built image", StringComparison.Ordinal), "the publish went on after Ctrl+C: " + publish);
+        Assert.AreNotEqual(0, (await DockerEngine.RunAsync("image", "inspect", _repository + ":latest")).ExitCode, "a cancelled publish left the unproven image tagged");
+    }
+
+    [TestMethod]
+    public async Task A_leaking_image_exports_no_build_cache()
+    {
+        var engine = TestEngine.Named(TestEngine.Docker26);
+        await engine.EnsureReadyAsync();
+        var cache = Path.Combine(Repository.NewTempFolder("cache"), "exported");
+        using var consumer = await CreateAsync(Encoding.UTF8.GetBytes("tok-" + Random(16)), "RUN --mount=type=secret,id=s cp /run/secrets/s /app/copy.txt");
+
+        var publish = await consumer.PublishAsync(
+            engine.PublishEnvironment(),
+            $"DockerCli={engine.Cli}", "DockerBuildNetwork=none", $"ContainerRepository={_repository}", $"DockerBuildCacheTo=type=local%2Cdest={cache}");
+
+        Assert.AreNotEqual(0, publish.ExitCode, publish.ToString());
+        StringAssert.Contains(publish.Output, "error BSEC5001:");
+        Assert.IsFalse(Directory.Exists(cache) && Directory.EnumerateFileSystemEntries(cache).Any(), "the cache of a leaking image was exported");
+    }
 }
