@@ -2,6 +2,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using BuildSecrets.MSBuild.Secrets;
+using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Docker;
 
@@ -18,6 +19,7 @@ internal sealed class SecretRotation
     private const int KeyLength = 32;
 
     private readonly string _keyFile;
+    private byte[]? _key;
 
     public SecretRotation(string keyFile)
     {
@@ -44,15 +46,10 @@ internal sealed class SecretRotation
     /// <summary>The version of a secret's value: the first 32 hex digits of its HMAC-SHA256 under the per-user key.</summary>
     public string Version(byte[] value)
     {
-        using var hmac = new HMACSHA256(LoadOrCreateKey());
+        // Read once per instance: a build asks for the versions of several secrets.
+        using var hmac = new HMACSHA256(_key ??= LoadOrCreateKey());
         var hash = hmac.ComputeHash(value);
-        var hex = new StringBuilder(32);
-        for (var i = 0; i < 16; i++)
-        {
-            hex.Append(hash[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return hex.ToString();
+        return Hex.Of(hash, 16);
     }
 
     private byte[] LoadOrCreateKey()

@@ -181,7 +181,7 @@ internal sealed class ImageScanner
         }
 
         hashing.Drain();
-        return ("sha256:" + Hex(hashing.Finish()), findings);
+        return ("sha256:" + Hex.Of(hashing.Finish()), findings);
     }
 
     private IEnumerable<LeakFinding> ScanConfig(object? config)
@@ -343,17 +343,6 @@ internal sealed class ImageScanner
         }
 
         return false;
-    }
-
-    private static string Hex(byte[] hash)
-    {
-        var text = new StringBuilder(hash.Length * 2);
-        foreach (var b in hash)
-        {
-            text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return text.ToString();
     }
 
     /// <summary>The bytes already read from an entry, then the rest of it.</summary>

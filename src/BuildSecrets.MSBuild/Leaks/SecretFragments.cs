@@ -284,15 +284,4 @@ internal static class SecretFragments
             }
         }
     }
-
-    internal static string Hex(byte[] bytes, bool upper)
-    {
-        var text = new StringBuilder(bytes.Length * 2);
-        foreach (var b in bytes)
-        {
-            text.Append(b.ToString(upper ? "X2" : "x2", CultureInfo.InvariantCulture));
-        }
-
-        return text.ToString();
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Leaks;
 
@@ -232,8 +233,8 @@ internal static class SecretValues
             }
         }
 
-        yield return (SecretEncoding.Hex, System.Text.Encoding.ASCII.GetBytes(SecretFragments.Hex(bytes, upper: false)));
-        yield return (SecretEncoding.Hex, System.Text.Encoding.ASCII.GetBytes(SecretFragments.Hex(bytes, upper: true)));
+        yield return (SecretEncoding.Hex, System.Text.Encoding.ASCII.GetBytes(Hex.Of(bytes, upper: false)));
+        yield return (SecretEncoding.Hex, System.Text.Encoding.ASCII.GetBytes(Hex.Of(bytes, upper: true)));
     }
 
     /// <summary>The text of bytes that are valid UTF-8, else null.</summary>

@@ -80,7 +80,7 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         var digest = await publisher.PublishAsync(request, image.ImageId, push: options.Registry is not null, graceful);
         if (request.CacheTo.Count > 0)
         {
-            await builder.ExportCacheAsync(request, input.Secrets, values, image.ImageId, graceful, forceful);
+            await builder.ExportCacheAsync(request, image, input.Secrets, values, graceful, forceful);
         }
 
         cachedSteps.Record(values);

@@ -85,13 +85,14 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
     }
 
     /// <summary>
-    /// Exports the build cache (DockerBuildCacheTo) of a proven image: the same build again, taken
-    /// from the cache, with --cache-to. A build that makes another image is refused, since its
-    /// layers were not scanned.
+    /// Exports the build cache (DockerBuildCacheTo) of a proven image: the same build again (its
+    /// build arguments, rotation versions included), taken from the cache, with --cache-to. A build
+    /// that makes other layers is refused, since they were not scanned.
     /// </summary>
-    public async Task ExportCacheAsync(BuildRequest request, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values, string provenImageId, CancellationToken graceful, CancellationToken forceful)
+    public async Task ExportCacheAsync(BuildRequest request, BuiltImage proven, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values, CancellationToken graceful, CancellationToken forceful)
     {
-        request = WithRotationVersions(request, secrets, values) with { ImageIdFile = request.ImageIdFile + ".cache" };
+        var provenImageId = proven.ImageId;
+        request = request with { BuildArgs = proven.BuildArgs, ImageIdFile = request.ImageIdFile + ".cache" };
         using var handoff = SecretHandoff.Create(secrets, values, engine.ReadsSecretsFromEnvironment);
         var arguments = DockerBuildArguments.Create(request, handoff.References, engine.Mode);
         var output = new OutputRedactor(redactor, (line, _, _) => log.Detail(line));
@@ -107,9 +108,9 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
         {
             // The containerd image store names an image by its index, which holds a provenance
             // attestation that differs between two runs of the same build: what must match is the layers.
-            var proven = await engine.Client.LayerDiffIdsAsync(provenImageId, graceful);
-            var exported = await engine.Client.LayerDiffIdsAsync(outcome.ImageId, graceful);
-            if (proven is null || exported is null || !proven.SequenceEqual(exported))
+            var provenLayers = await engine.Client.LayerDiffIdsAsync(provenImageId, graceful);
+            var exportedLayers = await engine.Client.LayerDiffIdsAsync(outcome.ImageId, graceful);
+            if (provenLayers is null || exportedLayers is null || !provenLayers.SequenceEqual(exportedLayers))
             {
                 throw new BuildSecretsException(Messages.CacheExportDiffers(provenImageId, outcome.ImageId));
             }

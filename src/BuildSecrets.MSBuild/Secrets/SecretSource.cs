@@ -28,13 +28,16 @@ internal abstract class SecretSource
     public abstract string Absence { get; }
 
     /// <summary>The coded problems that keep the secret from being used, and warnings about it; empty when it is fine.</summary>
-    public abstract Diagnostic? Check(string id);
+    public abstract IEnumerable<Diagnostic> Check(string id);
 
     /// <summary>The value's bytes; null or empty when absent. Held in memory only.</summary>
     public abstract byte[]? Read();
 
     /// <summary>Never prints a value.</summary>
     public override string ToString() => GetType().Name;
+
+    /// <summary>A single finding, or none, as <see cref="Check"/> returns it.</summary>
+    private protected static IEnumerable<Diagnostic> One(Diagnostic? diagnostic) => diagnostic is null ? [] : [diagnostic];
 
     /// <summary>Text values are handed on and searched as their UTF-8 bytes.</summary>
     private protected static byte[]? Utf8(string? value) => value is null ? null : System.Text.Encoding.UTF8.GetBytes(value);
@@ -51,7 +54,9 @@ internal sealed class FileSecretSource(string path) : SecretSource
 
     public override string Absence => $"the file '{Path}' does not exist";
 
-    public override Diagnostic? Check(string id)
+    public override IEnumerable<Diagnostic> Check(string id) => One(Problem(id));
+
+    private Diagnostic? Problem(string id)
     {
         if (Directory.Exists(Path))
         {
@@ -90,7 +95,7 @@ internal sealed class EnvironmentSecretSource(string variable, Func<string, stri
 
     public override string Absence => $"the environment variable '{Variable}' is not set";
 
-    public override Diagnostic? Check(string id) => IsAbsent ? Messages.SecretVariableUnset(id, Variable) : null;
+    public override IEnumerable<Diagnostic> Check(string id) => One(IsAbsent ? Messages.SecretVariableUnset(id, Variable) : null);
 
     public override byte[]? Read() => Utf8(getEnvironmentVariable(Variable));
 }
@@ -104,7 +109,7 @@ internal sealed class UserSecretSource(string id, string key, UserSecrets userSe
 
     public override string Absence => $"the user secret '{Key}' is not set";
 
-    public override Diagnostic? Check(string id) => userSecrets.Lookup(id, Key).Problem;
+    public override IEnumerable<Diagnostic> Check(string id) => One(userSecrets.Lookup(id, Key).Problem);
 
     public override byte[]? Read() => Utf8(userSecrets.Lookup(id, Key).Value);
 }
@@ -116,7 +121,7 @@ internal sealed class ValueSecretSource(string value) : SecretSource
 
     public override string Absence => "its Value is empty";
 
-    public override Diagnostic? Check(string id) => value.Length == 0 ? Messages.SecretValueEmpty(id) : Messages.SecretValueInProject(id);
+    public override IEnumerable<Diagnostic> Check(string id) => One(value.Length == 0 ? Messages.SecretValueEmpty(id) : Messages.SecretValueInProject(id));
 
     public override byte[]? Read() => Utf8(value);
 }
@@ -136,10 +141,7 @@ internal sealed class NuGetFeedsSecretSource(string id, string projectDirectory,
 
     public override string Absence => "no NuGet configuration could be made";
 
-    public override Diagnostic? Check(string id) => Result.Problems.Count > 0 ? Result.Problems[0] : null;
-
-    /// <summary>Every problem, when there are several (the validator reports them all).</summary>
-    public IReadOnlyList<Diagnostic> Problems => Result.Problems;
+    public override IEnumerable<Diagnostic> Check(string id) => Result.Problems;
 
     public override byte[]? Read() => Utf8(Result.ConfigXml);
 }

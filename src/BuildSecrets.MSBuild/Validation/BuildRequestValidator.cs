@@ -109,14 +109,7 @@ internal sealed class BuildRequestValidator
                 continue;
             }
 
-            if (source is NuGetFeedsSecretSource feeds)
-            {
-                found.AddRange(feeds.Problems);
-            }
-            else if (source.Check(item.Id) is { } problem)
-            {
-                found.Add(problem);
-            }
+            found.AddRange(source.Check(item.Id));
 
             secrets.Add(secret);
         }
