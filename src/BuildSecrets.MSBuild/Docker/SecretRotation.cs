@@ -31,6 +31,12 @@ internal sealed class SecretRotation
         ? Path.Combine(getEnvironmentVariable("LOCALAPPDATA") ?? string.Empty, "BuildSecrets", "rotation.key")
         : Path.Combine(getEnvironmentVariable("HOME") ?? string.Empty, ".buildsecrets", "rotation.key");
 
+    /// <summary>The rotation for the user running the build, or null when there is no home folder to keep the key in.</summary>
+    public static SecretRotation? ForUser(Func<string, string?> getEnvironmentVariable, bool windows) =>
+        string.IsNullOrEmpty(getEnvironmentVariable(windows ? "LOCALAPPDATA" : "HOME"))
+            ? null
+            : new SecretRotation(DefaultKeyFile(getEnvironmentVariable, windows));
+
     /// <summary>The build argument that carries a secret's version: BUILDSECRETS_&lt;ID in upper case, other characters as _&gt;_VERSION.</summary>
     public static string ArgumentName(string secretId)
     {
@@ -50,6 +56,31 @@ internal sealed class SecretRotation
         using var hmac = new HMACSHA256(_key ??= LoadOrCreateKey());
         var hash = hmac.ComputeHash(value);
         return Hex.Of(hash, 16);
+    }
+
+    /// <summary>
+    /// A keyed fingerprint of a set of secrets (their ids and values) and of what else the caller
+    /// names in <paramref name="context"/> (such as the scanner's version): HMAC-SHA256 under the
+    /// per-user key, 64 hex digits. Records under obj/ keep it, never the values nor a plain hash of them.
+    /// </summary>
+    public string Fingerprint(IReadOnlyDictionary<string, byte[]> values, string context)
+    {
+        using var hmac = new HMACSHA256(_key ??= LoadOrCreateKey());
+        using var data = new MemoryStream();
+        void Add(byte[] bytes)
+        {
+            data.Write(BitConverter.GetBytes((long)bytes.Length), 0, 8);
+            data.Write(bytes, 0, bytes.Length);
+        }
+
+        Add(Encoding.UTF8.GetBytes(context));
+        foreach (var value in values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            Add(Encoding.UTF8.GetBytes(value.Key));
+            Add(value.Value);
+        }
+
+        return Hex.Of(hmac.ComputeHash(data.ToArray()));
     }
 
     private byte[] LoadOrCreateKey()

@@ -19,13 +19,8 @@ internal sealed class CachedSteps(string recordFile, SecretRotation? rotation)
     private static readonly Regex SecretId = new(@"(?:^|[=,])id=(?<id>[^,\s]+)", RegexOptions.CultureInvariant);
 
     /// <summary>For a build: the record beside the image id file (obj/.../buildsecrets/secret-versions), versions keyed by the per-user key; without a home folder for the key, versions are not known.</summary>
-    public static CachedSteps For(string imageIdFile, Func<string, string?> getEnvironmentVariable, bool windows)
-    {
-        var home = getEnvironmentVariable(windows ? "LOCALAPPDATA" : "HOME");
-        return new CachedSteps(
-            Path.Combine(Path.GetDirectoryName(imageIdFile)!, "secret-versions"),
-            string.IsNullOrEmpty(home) ? null : new SecretRotation(SecretRotation.DefaultKeyFile(getEnvironmentVariable, windows)));
-    }
+    public static CachedSteps For(string imageIdFile, SecretRotation? rotation) =>
+        new(BuildRecords.PathOf(imageIdFile, "secret-versions"), rotation);
 
     /// <summary>One warning per cached step that mounts a secret (not rotated) whose value may differ from the one the step ran with.</summary>
     public IReadOnlyList<Diagnostic> Check(IEnumerable<string> cachedSteps, IReadOnlyList<DeclaredSecret> secrets, IReadOnlyDictionary<string, byte[]> values)

@@ -61,7 +61,8 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         var engine = await Engine.ConnectAsync(options, request, graceful);
         var builder = new ImageBuilder(log, options, engine, redactor);
         var image = await builder.BuildAsync(request, dockerfile, input.Secrets, values, graceful, forceful);
-        var cachedSteps = CachedSteps.For(request.ImageIdFile, options.GetEnvironmentVariable, options.Windows);
+        var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
+        var cachedSteps = CachedSteps.For(request.ImageIdFile, rotation);
         log.ReportAll(cachedSteps.Check(image.CachedSteps, input.Secrets, values));
 
         // 5. Prove that no declared secret is in it.
