@@ -10,6 +10,9 @@ namespace BuildSecrets.MSBuild.Docker;
 /// <summary>The result of one image build: the client's exit code and, on success, the id it wrote.</summary>
 internal sealed record BuildOutcome(int ExitCode, string? ImageId, TimeSpan Duration);
 
+/// <summary>An image's id and its layers' diff ids (<c>RootFS.Layers</c>).</summary>
+internal sealed record ImageLayers(string Id, IReadOnlyList<string> DiffIds);
+
 /// <summary>'docker save' failed; the message quotes the client's error.</summary>
 internal sealed class ImageSaveException(string message) : Exception(message);
 
@@ -19,6 +22,7 @@ internal sealed class DockerClient
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
     private static readonly char[] PathSeparators = ['/', '\\'];
     private static readonly char[] LineBreaks = ['\r', '\n'];
+    private static readonly string[] ImageIdsArguments = ["image", "inspect", "--format", "{{.Id}}"];
 
     /// <summary>The client used when DockerCli is not set.</summary>
     public const string DefaultCli = "docker";
@@ -199,9 +203,22 @@ internal sealed class DockerClient
     }
 
     /// <summary>The diff ids of an image's layers (<c>RootFS.Layers</c>), or null when the engine does not have the image.</summary>
-    public async Task<IReadOnlyList<string>?> LayerDiffIdsAsync(string image, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>?> LayerDiffIdsAsync(string image, CancellationToken cancellationToken) =>
+        (await InspectLayersAsync(image, cancellationToken))?.DiffIds;
+
+    /// <summary>An image's id and the diff ids of its layers, or null when the engine does not have the image.</summary>
+    public async Task<ImageLayers?> InspectLayersAsync(string image, CancellationToken cancellationToken)
     {
-        var command = Wrap(new[] { "image", "inspect", "--format", "{{range .RootFS.Layers}}{{println .}}{{end}}", image });
+        var command = Wrap(new[] { "image", "inspect", "--format", "{{.Id}}{{range .RootFS.Layers}} {{.}}{{end}}", image });
+        var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
+        var fields = result.StandardOutput.Trim().Split(' ');
+        return result.ExitCode != 0 || fields[0].Length == 0 ? null : new ImageLayers(fields[0], fields.Skip(1).ToArray());
+    }
+
+    /// <summary>The ids of images by name, in one call, in the order asked; null when the engine lacks any of them.</summary>
+    public async Task<IReadOnlyList<string>?> ImageIdsAsync(IReadOnlyList<string> images, CancellationToken cancellationToken)
+    {
+        var command = Wrap(ImageIdsArguments.Concat(images));
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         return result.ExitCode != 0
             ? null

@@ -28,7 +28,35 @@ internal sealed record LeakFinding(Needle Needle, LeakPlace Place, string Locati
     public string SecretId => Needle.SecretId;
 }
 
-internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout);
+internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersScanned, int LayersSkipped, long BytesScanned, string Layout)
+{
+    /// <summary>The layers left unread because an earlier build proved them clean.</summary>
+    public int LayersProvenEarlier { get; init; }
+
+    /// <summary>The diff ids of the layers this scan searched and found clean.</summary>
+    public IReadOnlyList<string> CleanLayers { get; init; } = [];
+
+    /// <summary>Which layer each archive entry holds (entry name to diff id), as this archive's manifest says.</summary>
+    public IReadOnlyDictionary<string, string> EntryDiffIds { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// False when an entry was left unread because an earlier archive said it held a known layer,
+    /// and this archive's manifest says otherwise (or says nothing): the scan proves nothing, and
+    /// must be run again without such shortcuts.
+    /// </summary>
+    public bool ShortcutsHeld { get; init; } = true;
+}
+
+/// <summary>
+/// The layers a scan need not search: the base image's, the ones an earlier build proved clean
+/// for the same secrets, and what earlier archives said their entries hold (an entry named by a
+/// classic layout's v1 id is not named by its content: its diff id is known only from a manifest).
+/// </summary>
+internal sealed record LayerShortcuts(ISet<string> BaseLayers, ISet<string> CleanLayers, IReadOnlyDictionary<string, string> EntryDiffIds)
+{
+    public static LayerShortcuts BaseOnly(IEnumerable<string> baseLayers) =>
+        new(new HashSet<string>(baseLayers, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal));
+}
 
 /// <summary>
 /// Scans the archive 'docker save' writes, read once from start to end as the client streams it
@@ -44,12 +72,19 @@ internal sealed class ImageScanner
 
     private readonly IReadOnlyList<Needle> _needles;
     private readonly ISet<string> _baseLayers;
+    private readonly LayerShortcuts _shortcuts;
     private readonly MultiPatternSearch _search;
 
     public ImageScanner(IReadOnlyList<Needle> needles, ISet<string> baseLayerDiffIds)
+        : this(needles, LayerShortcuts.BaseOnly(baseLayerDiffIds))
+    {
+    }
+
+    public ImageScanner(IReadOnlyList<Needle> needles, LayerShortcuts shortcuts)
     {
         _needles = needles;
-        _baseLayers = baseLayerDiffIds;
+        _baseLayers = shortcuts.BaseLayers;
+        _shortcuts = shortcuts;
         _search = new MultiPatternSearch(needles.Select(n => n.Bytes).ToArray());
     }
 
@@ -57,8 +92,10 @@ internal sealed class ImageScanner
     {
         var tar = new TarStream(archive);
         var metadata = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var layers = new List<(string DiffId, List<LeakFinding> Findings)>();
+        var layers = new List<(string Entry, string DiffId, List<LeakFinding> Findings)>();
         var skipped = 0;
+        var provenEarlier = 0;
+        var assumed = new Dictionary<string, string>(StringComparer.Ordinal);
         long bytes = 0;
         var buffer = new byte[ChunkSize];
 
@@ -82,10 +119,28 @@ internal sealed class ImageScanner
                 continue;
             }
 
-            if (NamedDiffId(name) is { } namedDiffId && _baseLayers.Contains(namedDiffId))
+            // An uncompressed OCI blob, or a Podman '<diff id>.tar', is named by its diff id; other
+            // entries are known from earlier archives. A base layer or a layer proven clean is left
+            // unread: its bytes are passed over, never decompressed nor searched.
+            var namedDiffId = NamedDiffId(name);
+            var knownDiffId = namedDiffId is not null && IsShortcut(namedDiffId) ? namedDiffId
+                : _shortcuts.EntryDiffIds.TryGetValue(name, out var recorded) ? recorded : null;
+            if (knownDiffId is not null && IsShortcut(knownDiffId))
             {
-                // An uncompressed OCI blob, or a Podman '<diff id>.tar', is named by its diff id: a base layer is skipped unread.
-                skipped++;
+                if (knownDiffId != namedDiffId)
+                {
+                    assumed[name] = knownDiffId;
+                }
+
+                if (_baseLayers.Contains(knownDiffId))
+                {
+                    skipped++;
+                }
+                else
+                {
+                    provenEarlier++;
+                }
+
                 continue;
             }
 
@@ -101,7 +156,7 @@ internal sealed class ImageScanner
             if (firstLength >= 2 && first[0] == 0x1f && first[1] == 0x8b)
             {
                 using var gzip = new GZipStream(entry, CompressionMode.Decompress);
-                layers.Add(ScanLayer(gzip, buffer, ref bytes, cancellationToken));
+                layers.Add(ScanLayer(name, gzip, buffer, ref bytes, cancellationToken));
             }
             else if (isBlob && LooksLikeJson(first, firstLength))
             {
@@ -114,16 +169,23 @@ internal sealed class ImageScanner
             }
             else
             {
-                layers.Add(ScanLayer(entry, buffer, ref bytes, cancellationToken));
+                layers.Add(ScanLayer(name, entry, buffer, ref bytes, cancellationToken));
             }
         }
 
         var (config, layout, configName) = FindConfig(metadata);
+        var entryDiffIds = EntryDiffIds(metadata, config);
+        foreach (var layer in layers)
+        {
+            entryDiffIds[layer.Entry] = layer.DiffId;
+        }
+
         var configs = ImageConfigs(metadata, config, configName);
         var steps = configs.SelectMany(StepsByDiffId).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
         var leaks = new List<LeakFinding>();
+        var clean = new List<string>();
         var scanned = 0;
-        foreach (var (diffId, findings) in layers)
+        foreach (var (_, diffId, findings) in layers)
         {
             if (_baseLayers.Contains(diffId))
             {
@@ -134,14 +196,56 @@ internal sealed class ImageScanner
             scanned++;
             steps.TryGetValue(diffId, out var step);
             leaks.AddRange(findings.Select(f => f with { Step = step }));
+            if (findings.Count == 0)
+            {
+                clean.Add(diffId);
+            }
         }
 
         leaks.AddRange(configs.SelectMany(ScanConfig).GroupBy(l => (l.SecretId, l.Place, l.Location)).Select(g => g.First()));
-        return new ScanResult(leaks, scanned, skipped, bytes, layout);
+        return new ScanResult(leaks, scanned, skipped, bytes, layout)
+        {
+            LayersProvenEarlier = provenEarlier,
+            CleanLayers = clean,
+            EntryDiffIds = entryDiffIds,
+            ShortcutsHeld = assumed.All(a => entryDiffIds.TryGetValue(a.Key, out var said) && said == a.Value),
+        };
+    }
+
+    private bool IsShortcut(string diffId) => _baseLayers.Contains(diffId) || _shortcuts.CleanLayers.Contains(diffId);
+
+    /// <summary>
+    /// Which layer each entry of the archive holds, as its manifest says: manifest.json's Layers
+    /// (classic and Docker's OCI layout) or the OCI image manifest's layers, in the order of the
+    /// config's diff ids.
+    /// </summary>
+    private static Dictionary<string, string> EntryDiffIds(Dictionary<string, byte[]> metadata, object? config)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        var diffIds = Json.Array(Json.Object(config, "rootfs"), "diff_ids").OfType<string>().ToArray();
+        string[] entries = [];
+        if (metadata.TryGetValue("manifest.json", out var manifestJson) && Json.Parse(Encoding.UTF8.GetString(manifestJson)) is List<object?> { Count: > 0 } manifest)
+        {
+            entries = Json.Array(manifest[0], "Layers").OfType<string>().ToArray();
+        }
+        else
+        {
+            var imageManifest = metadata.Where(m => m.Key.StartsWith("blobs/", StringComparison.Ordinal))
+                .Select(m => Json.Parse(Encoding.UTF8.GetString(m.Value)))
+                .FirstOrDefault(d => Json.Object(d, "config") is not null && Json.Array(d, "layers").Count == diffIds.Length);
+            entries = Json.Array(imageManifest, "layers").Select(l => Json.String(l, "digest")).OfType<string>().Select(BlobName).ToArray();
+        }
+
+        for (var i = 0; i < entries.Length && i < diffIds.Length; i++)
+        {
+            map[entries[i]] = diffIds[i];
+        }
+
+        return map;
     }
 
     /// <summary>Scans one layer tar: every entry's path and content; returns the layer's diff id (sha256 of the tar) and what was found.</summary>
-    private (string DiffId, List<LeakFinding> Findings) ScanLayer(Stream layer, byte[] buffer, ref long bytes, CancellationToken cancellationToken)
+    private (string Entry, string DiffId, List<LeakFinding> Findings) ScanLayer(string entry, Stream layer, byte[] buffer, ref long bytes, CancellationToken cancellationToken)
     {
         var findings = new List<LeakFinding>();
         using var sha = SHA256.Create();
@@ -181,7 +285,7 @@ internal sealed class ImageScanner
         }
 
         hashing.Drain();
-        return ("sha256:" + Hex.Of(hashing.Finish()), findings);
+        return (entry, "sha256:" + Hex.Of(hashing.Finish()), findings);
     }
 
     private IEnumerable<LeakFinding> ScanConfig(object? config)

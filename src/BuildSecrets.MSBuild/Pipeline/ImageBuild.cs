@@ -57,19 +57,29 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
             return null;
         }
 
-        // 4. Build an untagged image.
+        // 4. Build an untagged image, unless nothing changed since the last proven one.
         var engine = await Engine.ConnectAsync(options, request, graceful);
+        var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
+        var publisher = new ImagePublisher(log, engine, redactor);
+        var upToDate = UpToDateCheck.For(request, input.Secrets, values, rotation, engine, ImageBuilder.BaseImageOf(request, dockerfile));
+        if (await upToDate.FindAsync(engine.Client, graceful) is { } current)
+        {
+            log.Important("BuildSecrets: image '{0}' ({1}) with tags {2} is up to date: the Dockerfile, the files it takes, the build arguments, the secrets and the engine are as they were when it was built and proven clean, so it is neither built nor scanned again.",
+                request.Repository, current, string.Join(", ", request.Tags));
+            var pushed = await publisher.PublishAsync(request, current, push: options.Registry is not null, graceful, tagged: true);
+            return new ImageBuildResult(request.Repository, request.Tags, current, pushed);
+        }
+
+        upToDate.Forget();
         var builder = new ImageBuilder(log, options, engine, redactor);
         var image = await builder.BuildAsync(request, dockerfile, input.Secrets, values, graceful, forceful);
-        var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
         var cachedSteps = CachedSteps.For(request.ImageIdFile, rotation);
         log.ReportAll(cachedSteps.Check(image.CachedSteps, input.Secrets, values));
 
         // 5. Prove that no declared secret is in it.
         var leaks = image.PrintedSecrets
-            .Concat(await new ImageProof(log, engine.Client, redactor).ProveAsync(request.Repository, request.Dockerfile, dockerfile, image, values, options.ScanImage, graceful))
+            .Concat(await new ImageProof(log, engine.Client, redactor, ProofRecords.For(request.ImageIdFile, rotation, values, BuildRecords.CodeVersion)).ProveAsync(request.Repository, request.Dockerfile, dockerfile, image, values, options.ScanImage, graceful))
             .ToArray();
-        var publisher = new ImagePublisher(log, engine, redactor);
         if (leaks.Length > 0)
         {
             await publisher.RejectAsync(image.ImageId, options.PruneCacheOnLeak, graceful);
@@ -85,6 +95,11 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         }
 
         cachedSteps.Record(values);
+        if (options.ScanImage || values.Count == 0)
+        {
+            // An image that was not scanned is not proven: the next build builds and decides again.
+            upToDate.Record(image.ImageId, image.BaseImageId);
+        }
         log.Important("BuildSecrets: built image '{0}' ({1}) with tags {2} and secrets {3} in {4:0.0} s.",
             request.Repository,
             image.ImageId,

@@ -18,6 +18,9 @@ internal sealed record BuiltImage(string ImageId, TimeSpan Duration, IReadOnlyLi
 
     /// <summary>The base image's layers (diff ids), looked up before the build; null when the engine did not have it then.</summary>
     public IReadOnlyList<string>? BaseLayers { get; init; }
+
+    /// <summary>The base image's id, looked up before the build; null when the engine did not have it then.</summary>
+    public string? BaseImageId { get; init; }
 }
 
 /// <summary>
@@ -41,8 +44,8 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
 
         // The base image is identified before the build, by its layers' digests: afterwards a name
         // could already stand for something else.
-        var baseImage = dockerfile.FinalBaseImage(request.BuildArgs.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last().Value));
-        var baseLayers = baseImage is null ? null : await engine.Client.LayerDiffIdsAsync(baseImage, graceful);
+        var baseImage = BaseImageOf(request, dockerfile);
+        var baseLayers = baseImage is null ? null : await engine.Client.InspectLayersAsync(baseImage, graceful);
 
         using var handoff = SecretHandoff.Create(secrets, values, engine.ReadsSecretsFromEnvironment);
         var arguments = DockerBuildArguments.Create(request, handoff.References, engine.Mode);
@@ -79,10 +82,15 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
         return new BuiltImage(outcome.ImageId, outcome.Duration, request.BuildArgs, printedSecrets)
         {
             BaseImage = baseImage,
-            BaseLayers = baseLayers,
+            BaseLayers = baseLayers?.DiffIds,
+            BaseImageId = baseLayers?.Id,
             CachedSteps = progress.CachedSteps,
         };
     }
+
+    /// <summary>The final stage's base image as the Dockerfile names it, with the build arguments applied; null for scratch.</summary>
+    public static string? BaseImageOf(BuildRequest request, ParsedDockerfile dockerfile) =>
+        dockerfile.FinalBaseImage(request.BuildArgs.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.Last().Value));
 
     /// <summary>
     /// Exports the build cache (DockerBuildCacheTo) of a proven image: the same build again (its

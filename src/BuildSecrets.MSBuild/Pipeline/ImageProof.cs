@@ -11,7 +11,7 @@ namespace BuildSecrets.MSBuild.Pipeline;
 /// added on top of the final stage's base image, the config, the history) and turns what it finds
 /// into coded errors that point at the Dockerfile step.
 /// </summary>
-internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedactor redactor)
+internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedactor redactor, ProofRecords records)
 {
     /// <summary>The leaks found in the image; empty when it is proven clean, or when there is nothing to search for.</summary>
     public async Task<IReadOnlyList<Diagnostic>> ProveAsync(
@@ -42,13 +42,25 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
             return [];
         }
 
+        if (records.Proven(image.ImageId))
+        {
+            log.Important("BuildSecrets: image '{0}' ({1}) was proven clean of secrets {2} by an earlier build, with the same secrets and scanner: not scanned again (record: {3}).",
+                repository, image.ImageId, string.Join(", ", values.Keys), records.Path!);
+            return [];
+        }
+
         // A base the engine did not have before the build was pulled by it; it is not the new image, which is not tagged yet.
         var baseLayers = image.BaseLayers ?? (image.BaseImage is null ? null : await client.LayerDiffIdsAsync(image.BaseImage, cancellationToken));
         var started = DateTime.UtcNow;
         ScanResult result;
         try
         {
-            result = await ScanAsync(client, image.ImageId, baseLayers ?? [], needles, cancellationToken);
+            result = await ScanAsync(client, image.ImageId, records.Shortcuts(baseLayers ?? []), needles, cancellationToken);
+            if (!result.ShortcutsHeld)
+            {
+                log.Detail("BuildSecrets: the archive of image '{0}' does not hold the layers earlier archives said its entries hold; it is scanned again, every layer but the base image's.", repository);
+                result = await ScanAsync(client, image.ImageId, LayerShortcuts.BaseOnly(baseLayers ?? []), needles, cancellationToken);
+            }
         }
         catch (UnsupportedLayerException exception)
         {
@@ -69,14 +81,16 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
         }
 
         var leaks = result.Leaks.Select(leak => Describe(leak, dockerfilePath, dockerfile)).ToList();
-        log.Important("BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({4} base layer(s) left out; {3:0.0} MB read), the config and the history, in {5:0.0} s: {6}.",
+        records.Record(leaks.Count == 0 ? image.ImageId : null, result);
+        log.Important("BuildSecrets: scanned image '{0}' for secrets {1}: {2} layer(s) added on top of the base image ({4} base layer(s) left out, {7} proven clean by an earlier build; {3:0.0} MB read), the config and the history, in {5:0.0} s: {6}.",
             repository,
             string.Join(", ", values.Keys),
             result.LayersScanned,
             result.BytesScanned / 1048576.0,
             result.LayersSkipped,
             (DateTime.UtcNow - started).TotalSeconds,
-            leaks.Count == 0 ? "none found" : $"{leaks.Count} leak(s)");
+            leaks.Count == 0 ? "none found" : $"{leaks.Count} leak(s)",
+            result.LayersProvenEarlier);
         return leaks;
     }
 
@@ -85,9 +99,13 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
     /// streamed from <c>docker save</c>, read ahead of the scanner so that docker is not held up while
     /// it searches. The benchmark calls it too.
     /// </summary>
-    public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, IReadOnlyCollection<string> baseLayers, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
+    public static Task<ScanResult> ScanAsync(DockerClient client, string imageId, IReadOnlyCollection<string> baseLayers, IReadOnlyList<Needle> needles, CancellationToken cancellationToken) =>
+        ScanAsync(client, imageId, LayerShortcuts.BaseOnly(baseLayers), needles, cancellationToken);
+
+    /// <summary>Scans an image leaving out the layers <paramref name="shortcuts"/> names (the base image's, those proven clean earlier).</summary>
+    public static async Task<ScanResult> ScanAsync(DockerClient client, string imageId, LayerShortcuts shortcuts, IReadOnlyList<Needle> needles, CancellationToken cancellationToken)
     {
-        var scanner = new ImageScanner(needles, new HashSet<string>(baseLayers, StringComparer.Ordinal));
+        var scanner = new ImageScanner(needles, shortcuts);
         ScanResult? result = null;
         await client.SaveAsync(
             imageId,

@@ -10,15 +10,18 @@ namespace BuildSecrets.MSBuild.Pipeline;
 /// </summary>
 internal sealed class ImagePublisher(IBuildLog log, Engine engine, SecretRedactor redactor)
 {
-    /// <summary>Tags every reference and pushes them when <paramref name="push"/>; returns the first digest a push reported.</summary>
-    public async Task<string?> PublishAsync(BuildRequest request, string imageId, bool push, CancellationToken cancellationToken)
+    /// <summary>Tags every reference (unless <paramref name="tagged"/>) and pushes them when <paramref name="push"/>; returns the first digest a push reported.</summary>
+    public async Task<string?> PublishAsync(BuildRequest request, string imageId, bool push, CancellationToken cancellationToken, bool tagged = false)
     {
-        foreach (var reference in request.References)
+        if (!tagged)
         {
-            await engine.Client.TagAsync(imageId, reference, cancellationToken);
-        }
+            foreach (var reference in request.References)
+            {
+                await engine.Client.TagAsync(imageId, reference, cancellationToken);
+            }
 
-        NameImageInMetadataFile(request);
+            NameImageInMetadataFile(request);
+        }
 
         if (!push)
         {

@@ -18,4 +18,15 @@ internal static class Hex
     }
 
     public static string Of(byte[] bytes, bool upper = false) => Of(bytes, bytes.Length, upper);
+
+    /// <summary>The SHA-256 of data that is not secret (a file's content, a list of inputs), as 64 hex digits.</summary>
+    public static string Sha256(byte[] data)
+    {
+#if NET
+        return Of(System.Security.Cryptography.SHA256.HashData(data));
+#else
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        return Of(sha.ComputeHash(data));
+#endif
+    }
 }

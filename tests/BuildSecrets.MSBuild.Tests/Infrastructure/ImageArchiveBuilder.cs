@@ -41,7 +41,8 @@ internal sealed class ImageArchiveBuilder
         {
             foreach (var (path, content) in files)
             {
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path) { DataStream = new MemoryStream(content) });
+                // A fixed time: the same files make the same layer (the same diff id), as they do in docker.
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path) { DataStream = new MemoryStream(content), ModificationTime = DateTimeOffset.UnixEpoch });
             }
         }
 

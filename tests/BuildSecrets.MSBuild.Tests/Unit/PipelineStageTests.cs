@@ -134,7 +134,7 @@ public sealed class PipelineStageTests
     public async Task Proof_with_the_scan_turned_off_is_warning_BSEC5007_and_finds_nothing()
     {
         using var docker = FakeDocker.Create();
-        var proof = new ImageProof(_log, DockerClient.Locate(docker.Path, null, windows: false), new SecretRedactor());
+        var proof = new ImageProof(_log, DockerClient.Locate(docker.Path, null, windows: false), new SecretRedactor(), ProofRecords.None);
 
         var leaks = await proof.ProveAsync("stage", "Dockerfile", new Dockerfiles.ParsedDockerfile(), new BuiltImage(FakeDocker.ImageId, TimeSpan.Zero, [], []),
             new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) }, scan: false, CancellationToken.None);

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.IO;
+using System.Text;
+using BuildSecrets.MSBuild.BuildContext;
+using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Secrets;
+using BuildSecrets.MSBuild.Text;
+
+namespace BuildSecrets.MSBuild.Pipeline;
+
+/// <summary>
+/// A publish that changes nothing builds nothing, as MSBuild skips a target whose inputs are older
+/// than its outputs. After a proven build this records, under obj/, a hash of everything the build
+/// depended on: the build's arguments, the Dockerfile, the .dockerignore, the size and time of
+/// every context file docker can take, a keyed fingerprint of the secrets' values, the client and
+/// engine, and the task assembly's version; with the image id and the base image's id. The next
+/// build with the same hash asks the engine, in one call, whether every tag still names that image
+/// and the base name still names that base; only then is the image taken as it is, neither built
+/// nor scanned. Whatever the engine says otherwise (an image removed, a base image pulled anew, a
+/// different engine) builds as usual. A build that must reach past its cache (DockerBuildPull,
+/// DockerBuildNoCache) or that exports something (DockerBuildCacheTo, DockerBuildMetadataFile) is
+/// never skipped.
+/// </summary>
+internal sealed class UpToDateCheck
+{
+    private const string Header = "buildsecrets up-to-date 1";
+
+    private readonly string? _path;
+    private readonly string _key;
+    private readonly IReadOnlyList<string> _references;
+    private readonly string? _baseImage;
+
+    private UpToDateCheck(string? path, string key, IReadOnlyList<string> references, string? baseImage)
+    {
+        _path = path;
+        _key = key;
+        _references = references;
+        _baseImage = baseImage;
+    }
+
+    /// <summary>The check of one build. Without a per-user key (no home folder) it never skips.</summary>
+    public static UpToDateCheck For(
+        BuildRequest request,
+        IReadOnlyList<DeclaredSecret> secrets,
+        IReadOnlyDictionary<string, byte[]> values,
+        SecretRotation? rotation,
+        Engine engine,
+        string? baseImage)
+    {
+        var references = request.References.ToArray();
+        if (rotation is null || request.Pull || request.NoCache || request.CacheTo.Count > 0 || request.MetadataFile is not null || request.Platforms.Count > 1)
+        {
+            return new UpToDateCheck(null, string.Empty, references, baseImage);
+        }
+
+        var text = new StringBuilder();
+        void Line(string kind, string value) => text.Append(kind).Append(' ').Append(value).Append('\n');
+        Line("code", BuildRecords.CodeVersion);
+        Line("engine", string.Join(" ", engine.Client.Executable, engine.Mode, engine.Info.ClientVersion, engine.Info.ServerVersion, engine.Info.BuildxVersion ?? "-"));
+        Line("secrets", rotation.Fingerprint(values, "up-to-date " + BuildRecords.CodeVersion));
+        // Secrets are named by id and source, never by value (the fingerprint covers the values).
+        var named = secrets.Select(s => new SecretReference(
+            s.Id,
+            s.Source.File is null ? SecretReferenceKind.Variable : SecretReferenceKind.File,
+            s.Source.File ?? s.Source.BuildVariable ?? "value")).ToArray();
+        foreach (var argument in DockerBuildArguments.Create(request, named, engine.Mode))
+        {
+            Line("argument", argument.Replace("\n", "\\n"));
+        }
+
+        Line("references", string.Join(" ", references));
+        Line("dockerfile", HashOfFile(request.Dockerfile));
+        var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
+        Line("dockerignore", ignore.File is null ? "-" : HashOfFile(ignore.File));
+        var context = Path.GetFullPath(request.Context);
+        var contextFiles = Directory.Exists(context) ? ContextFiles.Enumerate(context, ignore) : [];
+        foreach (var file in contextFiles.Select(f => (Relative: ContextFiles.RelativeTo(context, f) ?? f, Info: new FileInfo(f))).OrderBy(f => f.Relative, StringComparer.Ordinal))
+        {
+            Line("file", string.Join(" ", file.Relative.Replace("\n", "\\n"), file.Info.Length.ToString(CultureInfo.InvariantCulture), file.Info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return new UpToDateCheck(BuildRecords.PathOf(request.ImageIdFile, "up-to-date"), Hex.Sha256(Encoding.UTF8.GetBytes(text.ToString())), references, baseImage);
+    }
+
+    /// <summary>The image id when the image is up to date: the same inputs as the last proven build, and the engine still has its image under every tag.</summary>
+    public async Task<string?> FindAsync(DockerClient client, CancellationToken cancellationToken)
+    {
+        if (_path is null || BuildRecords.Read(_path) is not { } text)
+        {
+            return null;
+        }
+
+        var lines = text.Split('\n');
+        if (lines.Length < 4 || lines[0] != Header || lines[1] != "key " + _key || !lines[2].StartsWith("image ", StringComparison.Ordinal) || !lines[3].StartsWith("base ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var imageId = lines[2].Substring("image ".Length);
+        var baseId = lines[3].Substring("base ".Length);
+        var names = _baseImage is null ? _references : _references.Concat([_baseImage]).ToArray();
+        var ids = await client.ImageIdsAsync(names, cancellationToken);
+        if (ids is null || ids.Count != names.Count)
+        {
+            return null;
+        }
+
+        var tagsHold = ids.Take(_references.Count).All(id => id == imageId);
+        var baseHolds = _baseImage is null ? baseId == "-" : ids[ids.Count - 1] == baseId;
+        return tagsHold && baseHolds ? imageId : null;
+    }
+
+    /// <summary>Records the inputs of a proven, tagged image.</summary>
+    public void Record(string imageId, string? baseImageId)
+    {
+        if (_path is null || (_baseImage is not null && baseImageId is null))
+        {
+            Forget();
+            return;
+        }
+
+        BuildRecords.Write(_path, $"{Header}\nkey {_key}\nimage {imageId}\nbase {baseImageId ?? "-"}\n");
+    }
+
+    /// <summary>Removes the record (a build that failed or was not proven: the next one builds).</summary>
+    public void Forget()
+    {
+        if (_path is not null && File.Exists(_path))
+        {
+            File.Delete(_path);
+        }
+    }
+
+    private static string HashOfFile(string path) => File.Exists(path) ? Hex.Sha256(File.ReadAllBytes(path)) : "-";
+}

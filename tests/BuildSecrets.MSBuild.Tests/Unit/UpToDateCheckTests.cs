@@ -1,0 +1,201 @@
+using System.Text;
+using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Model;
+using BuildSecrets.MSBuild.Pipeline;
+using BuildSecrets.MSBuild.Secrets;
+using BuildSecrets.MSBuild.Tests.Infrastructure;
+
+namespace BuildSecrets.MSBuild.Tests.Unit;
+
+/// <summary>
+/// The up-to-date check: a build is skipped only when every input is as it was at the last proven
+/// build and the engine still has that image under every tag, on the same base image.
+/// </summary>
+[TestClass]
+public sealed class UpToDateCheckTests
+{
+    private const string Canary = "Canary-uptodate-6a2e9c4b1d";
+    private const string BaseId = "sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1";
+
+    /// <summary>The fake engine's answer to 'image inspect --format {{.Id}} NAME...': one id a name.</summary>
+    private const string Inspect = """shift 4; for name in "$@"; do case "$name" in base:*) echo "${FAKE_BASE_ID:-sha256:b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1}" ;; *) echo "${FAKE_TAGGED_ID:-$FAKE_IMAGE_ID}" ;; esac; done""";
+
+    private string _folder = null!;
+    private FakeDocker _docker = null!;
+    private Dictionary<string, byte[]> _values = null!;
+
+    [TestInitialize]
+    public void Create()
+    {
+        _folder = Repository.NewTempFolder("uptodate");
+        Directory.CreateDirectory(Path.Combine(_folder, "context", "app"));
+        File.WriteAllText(Path.Combine(_folder, "context", "app", "app.dll"), "version 1");
+        File.WriteAllText(Path.Combine(_folder, "Dockerfile"), "FROM base:1\nCOPY app /app\nRUN --mount=type=secret,id=token true\n");
+        _docker = FakeDocker.Create(inspect: Inspect);
+        _values = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes(Canary) };
+    }
+
+    [TestCleanup]
+    public void Delete()
+    {
+        _docker.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private BuildRequest Request => new()
+    {
+        Dockerfile = Path.Combine(_folder, "Dockerfile"),
+        Context = Path.Combine(_folder, "context"),
+        Repository = "consumer",
+        Tags = ["latest", "1.0"],
+        ImageIdFile = Path.Combine(_folder, "obj", "buildsecrets", "image-id.txt"),
+    };
+
+    private static readonly DeclaredSecret[] Secrets = [new("token", new EnvironmentSecretSource("TOKEN", _ => Canary))];
+
+    private SecretRotation Rotation => new(Path.Combine(_folder, "home", "rotation.key"));
+
+    private Engine Engine(string serverVersion = "20.10.24") =>
+        new(DockerClient.Locate(_docker.Path, null, windows: false), new DockerClientInfo("20.10.24", serverVersion, false), BuildMode.ClassicBuildKit);
+
+    private UpToDateCheck Check(BuildRequest? request = null, Dictionary<string, byte[]>? values = null, Engine? engine = null) =>
+        UpToDateCheck.For(request ?? Request, Secrets, values ?? _values, Rotation, engine ?? Engine(), "base:1");
+
+    private async Task<string?> FindAsync(UpToDateCheck check) => await check.FindAsync(Engine().Client, CancellationToken.None);
+
+    [TestMethod]
+    public async Task Nothing_changed_is_up_to_date_after_one_call_to_the_engine()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        Assert.AreEqual(FakeDocker.ImageId, await FindAsync(Check()));
+        CollectionAssert.AreEqual(new[] { "image inspect --format {{.Id}} consumer:latest consumer:1.0 base:1" }, _docker.Invocations.ToArray());
+    }
+
+    [TestMethod]
+    public async Task Without_a_record_the_image_is_built()
+    {
+        Assert.IsNull(await FindAsync(Check()));
+        Assert.AreEqual(0, _docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task A_changed_file_of_the_context_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        var file = Path.Combine(_folder, "context", "app", "app.dll");
+        var time = File.GetLastWriteTimeUtc(file);
+        File.WriteAllText(file, "version 22");
+        File.SetLastWriteTimeUtc(file, time);
+
+        Assert.IsNull(await FindAsync(Check()), "same time, another size");
+        File.WriteAllText(file, "version 1");
+        File.SetLastWriteTimeUtc(file, time.AddSeconds(1));
+        Assert.IsNull(await FindAsync(Check()), "same size, another time");
+    }
+
+    [TestMethod]
+    public async Task An_added_file_of_the_context_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        File.WriteAllText(Path.Combine(_folder, "context", "app", "new.dll"), "new");
+
+        Assert.IsNull(await FindAsync(Check()));
+    }
+
+    [TestMethod]
+    public async Task A_changed_Dockerfile_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        File.AppendAllText(Path.Combine(_folder, "Dockerfile"), "RUN true\n");
+
+        Assert.IsNull(await FindAsync(Check()));
+    }
+
+    [TestMethod]
+    public async Task A_changed_build_argument_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        Assert.IsNull(await FindAsync(Check(Request with { BuildArgs = [new BuildArgument("MODE", "debug")] })));
+    }
+
+    [TestMethod]
+    public async Task A_changed_secret_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        Assert.IsNull(await FindAsync(Check(values: new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes("Rotated-uptodate-0f9e8d7c") })));
+    }
+
+    [TestMethod]
+    public async Task Another_engine_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        Assert.IsNull(await FindAsync(Check(engine: Engine(serverVersion: "26.1.5"))));
+    }
+
+    [TestMethod]
+    public async Task Another_tag_set_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        Assert.IsNull(await FindAsync(Check(Request with { Tags = ["latest"] })));
+    }
+
+    [TestMethod]
+    [DataRow("FAKE_TAGGED_ID")]
+    [DataRow("FAKE_BASE_ID")]
+    public async Task A_tag_or_the_base_image_that_names_another_image_now_is_built(string variable)
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        var moved = FakeDocker.Create(inspect: $"export {variable}=sha256:{new string('c', 64)}; {Inspect}");
+        try
+        {
+            Assert.IsNull(await Check().FindAsync(DockerClient.Locate(moved.Path, null, windows: false), CancellationToken.None));
+        }
+        finally
+        {
+            moved.Dispose();
+        }
+    }
+
+    [TestMethod]
+    public async Task An_image_the_engine_no_longer_has_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        using var removed = FakeDocker.Create();
+
+        Assert.IsNull(await Check().FindAsync(DockerClient.Locate(removed.Path, null, windows: false), CancellationToken.None));
+    }
+
+    [TestMethod]
+    public async Task A_build_that_must_reach_past_its_cache_is_never_skipped()
+    {
+        foreach (var request in new[] { Request with { NoCache = true }, Request with { Pull = true }, Request with { CacheTo = ["type=local,dest=/tmp/cache"] } })
+        {
+            Check(request).Record(FakeDocker.ImageId, BaseId);
+            Assert.IsNull(await FindAsync(Check(request)));
+        }
+    }
+
+    [TestMethod]
+    public async Task A_forgotten_record_is_built()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        Check().Forget();
+
+        Assert.IsNull(await FindAsync(Check()));
+    }
+
+    [TestMethod]
+    public void The_record_holds_no_form_of_the_secret()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        var record = File.ReadAllText(Path.Combine(_folder, "obj", "buildsecrets", "up-to-date"));
+        Assert.IsFalse(record.Contains(Canary, StringComparison.Ordinal));
+        Assert.IsFalse(record.Contains(Convert.ToBase64String(Encoding.UTF8.GetBytes(Canary)), StringComparison.Ordinal));
+    }
+}
