@@ -26,6 +26,9 @@ internal sealed record ImageBuildOptions
 
     /// <summary>Whether the build runs on Windows: the one place the platform is decided.</summary>
     public bool Windows { get; init; }
+
+    /// <summary>The clock that dates records under obj/ (the engine probe's ten minutes); replaced in tests.</summary>
+    public Func<DateTime> UtcNow { get; init; } = () => DateTime.UtcNow;
 }
 
 /// <summary>What a successful build produced.</summary>
@@ -58,7 +61,7 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         }
 
         // 4. Build an untagged image.
-        var engine = await Engine.ConnectAsync(options, request, graceful);
+        var engine = await Engine.ConnectAsync(log, options, request, graceful);
         var builder = new ImageBuilder(log, options, engine, redactor);
         var image = await builder.BuildAsync(request, dockerfile, input.Secrets, values, graceful, forceful);
         var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
