@@ -31,14 +31,7 @@ internal sealed class DockerIgnoreMatcher
     /// </summary>
     public static DockerIgnoreMatcher Load(string context, string? dockerfile)
     {
-        var candidates = new List<string>();
-        if (dockerfile is not null)
-        {
-            candidates.Add(dockerfile + ".dockerignore");
-        }
-
-        candidates.Add(Path.Combine(context, ".dockerignore"));
-        foreach (var candidate in candidates)
+        foreach (var candidate in Candidates(context, dockerfile))
         {
             if (System.IO.File.Exists(candidate))
             {
@@ -48,6 +41,12 @@ internal sealed class DockerIgnoreMatcher
 
         return Empty;
     }
+
+    /// <summary>The files that may hold the rules, the one BuildKit prefers first: '&lt;Dockerfile&gt;.dockerignore', then '&lt;context&gt;/.dockerignore'.</summary>
+    public static IReadOnlyList<string> Candidates(string context, string? dockerfile) =>
+        dockerfile is null
+            ? [Path.Combine(context, ".dockerignore")]
+            : [dockerfile + ".dockerignore", Path.Combine(context, ".dockerignore")];
 
     public static DockerIgnoreMatcher Parse(string text, string? file = null)
     {

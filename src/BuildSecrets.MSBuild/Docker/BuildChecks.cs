@@ -6,6 +6,9 @@ namespace BuildSecrets.MSBuild.Docker;
 /// <summary>One finding of BuildKit's build checks (<c>docker buildx build --check</c>).</summary>
 internal sealed record BuildCheckFinding(string Rule, string Description, int? Line);
 
+/// <summary>What one check run found, and whether it ran to its end (a run that failed on the way may have missed findings).</summary>
+internal sealed record BuildCheckRun(IReadOnlyList<BuildCheckFinding> Findings, bool Complete);
+
 /// <summary>Reads what <c>docker buildx build --check</c> prints: "WARNING: Rule - url", a description, "Dockerfile:N".</summary>
 internal static class BuildChecks
 {
@@ -39,6 +42,14 @@ internal static class BuildChecks
 
         return check;
     }
+
+    /// <summary>
+    /// Reads a check run: it is complete when the client succeeded or said "Check complete" (a run
+    /// that finds something may exit with 1); a run stopped by an error is not.
+    /// </summary>
+    public static BuildCheckRun Read(IReadOnlyList<string> output, int exitCode) => new(
+        Parse(output),
+        exitCode == 0 || output.Any(line => line.TrimStart().StartsWith("Check complete", StringComparison.Ordinal)));
 
     public static IReadOnlyList<BuildCheckFinding> Parse(IReadOnlyList<string> output)
     {

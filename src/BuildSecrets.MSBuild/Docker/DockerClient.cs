@@ -226,7 +226,7 @@ internal sealed class DockerClient
     }
 
     /// <summary>Runs BuildKit's build checks (<c>buildx build --check</c>) and returns their findings.</summary>
-    public async Task<IReadOnlyList<BuildCheckFinding>> CheckAsync(IReadOnlyList<string> buildArguments, CancellationToken cancellationToken)
+    public async Task<BuildCheckRun> CheckAsync(IReadOnlyList<string> buildArguments, CancellationToken cancellationToken)
     {
         var lines = new List<string>();
         var target = PipeTarget.ToDelegate(line =>
@@ -239,8 +239,8 @@ internal sealed class DockerClient
         var command = Wrap(BuildChecks.Arguments(buildArguments))
             .WithStandardOutputPipe(target)
             .WithStandardErrorPipe(target);
-        await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
-        return BuildChecks.Parse(lines);
+        var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
+        return BuildChecks.Read(lines, result.ExitCode);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.IO;
+using System.Text;
 
 namespace BuildSecrets.MSBuild.Pipeline;
 
@@ -43,5 +44,69 @@ internal static class BuildRecords
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Writes a record of named fields, one "name=value" a line; a value's backslashes and line
+    /// breaks are escaped, so any text (a client's version line, a check's description) fits. Such a
+    /// record only saves time: when obj/ cannot be written, the build goes on without it (false).
+    /// </summary>
+    public static bool WriteFields(string path, IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        var text = new StringBuilder();
+        foreach (var field in fields)
+        {
+            text.Append(field.Key).Append('=').Append(field.Value.Replace("\\", "\\\\").Replace("\r", "\\r").Replace("\n", "\\n")).Append('\n');
+        }
+
+        try
+        {
+            Write(path, text.ToString());
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A record's fields in the order written (a name may repeat), or null when there is none or it cannot be read.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>>? ReadFields(string path)
+    {
+        if (Read(path) is not { } text)
+        {
+            return null;
+        }
+
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (var line in text.Split('\n'))
+        {
+            var equals = line.IndexOf('=');
+            if (equals > 0)
+            {
+                fields.Add(new KeyValuePair<string, string>(line.Substring(0, equals), Unescape(line.Substring(equals + 1))));
+            }
+        }
+
+        return fields;
+    }
+
+    private static string Unescape(string value)
+    {
+        var text = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '\\' && i + 1 < value.Length)
+            {
+                i++;
+                text.Append(value[i] switch { 'n' => '\n', 'r' => '\r', _ => value[i] });
+            }
+            else
+            {
+                text.Append(value[i]);
+            }
+        }
+
+        return text.ToString();
     }
 }

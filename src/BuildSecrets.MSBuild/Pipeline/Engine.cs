@@ -19,14 +19,29 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
     };
 
     /// <summary>
-    /// Finds the client, asks what it and its engine are, and picks the build mode; refuses options
-    /// the mode cannot honour.
+    /// Finds the client, asks what it and its engine are (or takes the answer of a probe made less
+    /// than ten minutes ago under the same <see cref="EngineFingerprint"/>), and picks the build
+    /// mode; refuses options the mode cannot honour.
     /// </summary>
-    public static async Task<Engine> ConnectAsync(ImageBuildOptions options, BuildRequest request, CancellationToken cancellationToken)
+    public static async Task<Engine> ConnectAsync(IBuildLog log, ImageBuildOptions options, BuildRequest request, CancellationToken cancellationToken)
     {
         var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
-        var info = await client.InspectAsync(cancellationToken);
+        var record = EngineRecord.For(request.ImageIdFile, client, options);
+        var info = record.Read();
+        var probed = info is null;
+        info ??= await client.InspectAsync(cancellationToken);
         var mode = info.ChooseMode(options.DockerCli);
+        if (probed)
+        {
+            // Only an answer the build can use is recorded: a client without BuildKit is asked again.
+            record.Write(info);
+            log.Detail("BuildSecrets: probed the client {0} and its engine; the answer is kept for {1} minutes in {2}.", client.Executable, EngineRecord.Lifetime.TotalMinutes, record.Path);
+        }
+        else
+        {
+            log.Detail("BuildSecrets: the client {0} and its engine as probed less than {1} minutes ago ({2}): nothing that picks them changed since, so they were not asked again.", client.Executable, EngineRecord.Lifetime.TotalMinutes, record.Path);
+        }
+
         if (mode != BuildMode.Buildx)
         {
             // Podman exports cache to a repository itself (--cache-to), but has no builders and no metadata file.

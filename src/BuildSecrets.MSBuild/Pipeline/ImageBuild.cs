@@ -26,6 +26,9 @@ internal sealed record ImageBuildOptions
 
     /// <summary>Whether the build runs on Windows: the one place the platform is decided.</summary>
     public bool Windows { get; init; }
+
+    /// <summary>The clock that dates records under obj/ (the engine probe's ten minutes); replaced in tests.</summary>
+    public Func<DateTime> UtcNow { get; init; } = () => DateTime.UtcNow;
 }
 
 /// <summary>What a successful build produced.</summary>
@@ -58,7 +61,7 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         }
 
         // 4. Build an untagged image, unless nothing changed since the last proven one.
-        var engine = await Engine.ConnectAsync(options, request, graceful);
+        var engine = await Engine.ConnectAsync(log, options, request, graceful);
         var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
         var publisher = new ImagePublisher(log, engine, redactor);
         var upToDate = UpToDateCheck.For(request, input.Secrets, values, rotation, engine, ImageBuilder.BaseImageOf(request, dockerfile));

@@ -53,7 +53,7 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
 
         if (engine.Mode == BuildMode.Buildx && options.RunBuildChecks && BuildChecks.Supported(engine.Info.BuildxVersion))
         {
-            foreach (var finding in await engine.Client.CheckAsync(arguments, graceful))
+            foreach (var finding in await CheckAsync(request, arguments, graceful))
             {
                 log.Report(Messages.BuildCheck(finding.Rule, finding.Description, request.Dockerfile, finding.Line));
             }
@@ -127,6 +127,29 @@ internal sealed class ImageBuilder(IBuildLog log, ImageBuildOptions options, Eng
         }
 
         log.Important("BuildSecrets: exported the build cache of the proven image to {0}.", string.Join(", ", request.CacheTo));
+    }
+
+    /// <summary>
+    /// BuildKit's build checks: those of the last complete run when nothing they judge changed
+    /// since (<see cref="BuildCheckRecord"/>), else a new run, recorded when it completes.
+    /// </summary>
+    private async Task<IReadOnlyList<BuildCheckFinding>> CheckAsync(BuildRequest request, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var record = BuildCheckRecord.For(request, BuildChecks.Arguments(arguments), engine.Info);
+        if (record.Read() is { } recorded)
+        {
+            log.Detail("BuildSecrets: build checks not run again: the Dockerfile, its .dockerignore and the build's arguments are as when they last ran; their {0} finding(s) follow.", recorded.Count);
+            return recorded;
+        }
+
+        var run = await engine.Client.CheckAsync(arguments, cancellationToken);
+        var findings = run.Findings.Select(f => f with { Description = redactor.Redact(f.Description) }).ToArray();
+        if (run.Complete)
+        {
+            record.Write(findings);
+        }
+
+        return findings;
     }
 
     /// <summary>Adds BUILDSECRETS_&lt;ID&gt;_VERSION build arguments for the secrets with Rotate="true".</summary>

@@ -59,7 +59,7 @@ public sealed class BuildChecksTests : TaskWithFakeDockerTests
     [TestMethod]
     public void With_buildx_the_findings_become_warnings_BSEC4010_naming_the_rule()
     {
-        UseDocker(FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, check: string.Join("\n", CheckOutput.Split('\n').Select(l => $"echo '{l.Replace("'", "'\\''", StringComparison.Ordinal)}'"))));
+        UseCheckingDocker();
 
         Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
 
@@ -69,6 +69,114 @@ public sealed class BuildChecksTests : TaskWithFakeDockerTests
         StringAssert.Contains(warnings[0], "line 3");
         Assert.IsTrue(Docker.Invocations.Any(i => i.StartsWith("buildx build --check", StringComparison.Ordinal)));
         Assert.IsTrue(Docker.Invocations.Any(i => i.StartsWith("buildx build --load", StringComparison.Ordinal)));
+    }
+
+    private static string Echo(string output) => string.Join("\n", output.Split('\n').Select(l => $"echo '{l.Replace("'", "'\\''", StringComparison.Ordinal)}'"));
+
+    private FakeDocker UseCheckingDocker(string check = "") =>
+        UseDocker(FakeDocker.Create(clientVersion: "28.2.2", serverVersion: "28.2.2", buildx: true, check: check.Length == 0 ? Echo(CheckOutput) : check));
+
+    private int CheckRuns => Docker.Invocations.Count(i => i.StartsWith("buildx build --check", StringComparison.Ordinal));
+
+    private string[] CheckWarnings => Harness.Engine.Warnings.Where(w => w.Code == "BSEC4010").Select(w => $"{w.Message} @{w.LineNumber}").ToArray();
+
+    [TestMethod]
+    public void A_second_build_with_nothing_the_checks_judge_changed_reports_the_recorded_findings_without_running_them()
+    {
+        UseCheckingDocker();
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+        var first = CheckWarnings;
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(1, CheckRuns, string.Join("\n", Docker.Invocations));
+        Assert.AreEqual(2, Docker.Invocations.Count(i => i.StartsWith("buildx build --load", StringComparison.Ordinal)));
+        Assert.AreEqual(2, first.Length, Harness.Engine.Log);
+        CollectionAssert.AreEqual(first.Concat(first).ToArray(), CheckWarnings);
+        StringAssert.Contains(Harness.Engine.Log, "build checks not run again");
+    }
+
+    [TestMethod]
+    public void A_changed_Dockerfile_runs_the_checks_again()
+    {
+        UseCheckingDocker();
+        Harness.WriteFile("Dockerfile", "FROM scratch\n");
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Harness.WriteFile("Dockerfile", "FROM scratch\nENTRYPOINT dotnet app.dll\n");
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(2, CheckRuns);
+    }
+
+    [TestMethod]
+    [DataRow("publish/.dockerignore")]
+    [DataRow("Dockerfile.dockerignore")]
+    public void A_changed_dockerignore_runs_the_checks_again(string ignoreFile)
+    {
+        UseCheckingDocker();
+        Harness.WriteFile(ignoreFile, "*.pdb\n");
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Harness.WriteFile(ignoreFile, "*.pdb\n*.xml\n");
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(2, CheckRuns);
+    }
+
+    [TestMethod]
+    public void Changed_build_arguments_run_the_checks_again()
+    {
+        UseCheckingDocker();
+        Harness.Task.BuildArgs = [TaskHarness.BuildArg("VERSION", "1.0")];
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Harness.Task.BuildArgs = [TaskHarness.BuildArg("VERSION", "1.1")];
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(2, CheckRuns);
+    }
+
+    [TestMethod]
+    public void A_check_run_that_failed_on_the_way_is_not_recorded()
+    {
+        UseCheckingDocker(check: "echo 'ERROR: failed to solve: failed to resolve source metadata' >&2; exit 1");
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(2, CheckRuns);
+    }
+
+    [TestMethod]
+    public void A_run_that_exits_with_1_after_Check_complete_is_recorded()
+    {
+        UseCheckingDocker(check: Echo(CheckOutput) + "\nexit 1");
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(1, CheckRuns);
+        Assert.AreEqual(4, CheckWarnings.Length);
+    }
+
+    [TestMethod]
+    public void A_secret_a_description_quoted_is_masked_in_the_warning_and_never_recorded()
+    {
+        const string Canary = "Canary-check-7b3e91d2";
+        Harness.Environment["TOKEN"] = Canary;
+        Harness.Task.Secrets = [TaskHarness.EnvironmentSecret("token", "TOKEN")];
+        UseCheckingDocker(check: Echo(CheckOutput.Replace("(ARG \"NPM_TOKEN\")", $"(ARG \"{Canary}\")", StringComparison.Ordinal)));
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+
+        Assert.AreEqual(1, CheckRuns);
+        Assert.AreEqual(4, CheckWarnings.Length);
+        Assert.IsFalse(Harness.Engine.Log.Contains(Canary, StringComparison.Ordinal), Harness.Engine.Log);
+        var record = File.ReadAllText(Path.Combine(Harness.ProjectDirectory, "obj", "build-checks"));
+        Assert.IsFalse(record.Contains(Canary, StringComparison.Ordinal), record);
+        StringAssert.Contains(record, "finding=SecretsUsedInArgOrEnv|3|");
     }
 
     [TestMethod]
