@@ -27,7 +27,7 @@ internal static class DockerfileContextSources
         var sources = new List<ContextSource>();
         foreach (var instruction in dockerfile.Instructions.Where(i => i.Keyword is "COPY" or "ADD"))
         {
-            if (!instruction.Flags.Any(f => f.StartsWith("--from", StringComparison.OrdinalIgnoreCase)))
+            if (!instruction.Flags.Any(f => f.StartsWith("--from=", StringComparison.Ordinal)))
             {
                 sources.AddRange(SourcesOf(instruction));
             }
