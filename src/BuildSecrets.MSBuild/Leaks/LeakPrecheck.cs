@@ -81,7 +81,7 @@ internal static class LeakPrecheck
     /// <c>COPY . /app</c> would take them), then copies of the values in what the Dockerfile can take.
     /// </summary>
     private static void CheckContext(
-        BuildRequest request, IReadOnlyList<DeclaredSecret> declared, SecretSearch search, DockerIgnoreMatcher ignore, IReadOnlyList<ContextSource> taken, CleanFiles files, List<Diagnostic> found)
+        BuildRequest request, IReadOnlyList<DeclaredSecret> declared, SecretSearch search, DockerIgnoreMatcher ignore, IReadOnlyList<ContextSource> sources, CleanFiles files, List<Diagnostic> found)
     {
         if (!Directory.Exists(request.Context))
         {
@@ -89,7 +89,7 @@ internal static class LeakPrecheck
         }
 
         var context = Path.GetFullPath(request.Context);
-        var sources = new HashSet<string>(StringComparer.Ordinal);
+        var secretFiles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (id, file) in declared.Select(s => (s.Id, (s.Source as FileSecretSource)?.Path)))
         {
             if (file is null)
@@ -98,7 +98,7 @@ internal static class LeakPrecheck
             }
 
             var source = Path.GetFullPath(file);
-            sources.Add(source);
+            secretFiles.Add(source);
             var relative = ContextFiles.RelativeTo(context, source);
             if (relative is not null && !ignore.IsExcluded(relative))
             {
@@ -111,9 +111,9 @@ internal static class LeakPrecheck
             return;
         }
 
-        foreach (var file in ContextFiles.EnumerateTaken(context, ignore, taken))
+        foreach (var file in ContextFiles.EnumerateTaken(context, ignore, sources))
         {
-            if (sources.Contains(Path.GetFullPath(file)))
+            if (secretFiles.Contains(Path.GetFullPath(file)))
             {
                 continue;
             }

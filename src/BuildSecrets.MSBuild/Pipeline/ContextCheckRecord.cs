@@ -42,7 +42,10 @@ internal sealed class ContextCheckRecord
             : CleanFiles.None();
     }
 
-    /// <summary>Records the files a check that found nothing read or left unread as unchanged.</summary>
+    /// <summary>
+    /// Records the files a check that found nothing read or left unread as unchanged. The record
+    /// only saves time: when obj/ cannot be written, the next check reads everything, and the build goes on.
+    /// </summary>
     public void Save(CleanFiles files)
     {
         if (_header is null)
@@ -51,6 +54,15 @@ internal sealed class ContextCheckRecord
         }
 
         var lines = files.Clean.Select(s => s.ToLine()).Where(l => l is not null);
-        BuildRecords.Write(_path, string.Join("\n", new[] { _header }.Concat(lines!)) + "\n");
+        try
+        {
+            BuildRecords.Write(_path, string.Join("\n", new[] { _header }.Concat(lines!)) + "\n");
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }
