@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using BuildSecrets.MSBuild.BuildContext;
 using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Leaks;
+using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Pipeline;
+using BuildSecrets.MSBuild.Secrets;
 using BuildSecrets.MSBuild.Text;
 
 // Usage: BuildSecrets.MSBuild.Benchmarks <docker client> <image> <base image>
@@ -15,6 +18,33 @@ using BuildSecrets.MSBuild.Text;
 // followed) for a random secret, and prints one line: seconds, files read, MB read. With
 // 'every-folder', walks as the check did before it skipped excluded folders (every file listed,
 // the excluded ones then left out), for comparison.
+// Usage: BuildSecrets.MSBuild.Benchmarks context-check <context> <Dockerfile> <obj folder> <home>
+// Runs the whole check before the build as a build does (LeakPrevention: the Dockerfile's context
+// sources, the .dockerignore, the record of clean files in the obj folder, the rotation key in the
+// home folder) for the secret in BENCH_SECRET, and prints one line: seconds, files read, files left
+// unread as unchanged, MB read, errors.
+if (args.Length == 5 && args[0] == "context-check")
+{
+    var secret = Environment.GetEnvironmentVariable("BENCH_SECRET") ?? throw new InvalidOperationException("BENCH_SECRET is not set");
+    var request = new BuildRequest
+    {
+        Context = Path.GetFullPath(args[1]),
+        Dockerfile = Path.GetFullPath(args[2]),
+        ImageIdFile = Path.Combine(Path.GetFullPath(args[3]), "image-id"),
+        Repository = "bench",
+        Tags = ["latest"],
+    };
+    var home = Path.GetFullPath(args[4]);
+    var log = new CountingLog();
+    var prevention = new LeakPrevention(log, new ImageBuildOptions { GetEnvironmentVariable = name => name == "HOME" ? home : null });
+    var checkWatch = Stopwatch.StartNew();
+    prevention.Run(request, [new DeclaredSecret("bench", new ValueSecretSource(secret))], new Dictionary<string, byte[]> { ["bench"] = System.Text.Encoding.UTF8.GetBytes(secret) });
+    checkWatch.Stop();
+    var read = prevention.ContextFilesRead;
+    Console.WriteLine($"check_seconds={checkWatch.Elapsed.TotalSeconds:0.000} files_read={read.FilesRead} files_skipped={read.FilesSkipped} read_mb={read.BytesRead / 1048576.0:0.0} errors={log.Errors}");
+    return 0;
+}
+
 if (args.Length is 2 or 3 && args[0] == "context")
 {
     var contextSearch = new MultiPatternSearch(SecretValues.Needles("bench", System.Text.Encoding.UTF8.GetBytes($"bench-{Guid.NewGuid():N}")).Select(n => n.Bytes).ToArray());
@@ -70,3 +100,15 @@ Console.WriteLine(
     $"layers_left_out={result.LayersSkipped} leaks={result.Leaks.Count} layout={result.Layout} cpu_seconds={self.TotalProcessorTime.TotalSeconds:0.000} " +
     $"peak_working_set_mb={self.PeakWorkingSet64 / 1048576.0:0.0}");
 return 0;
+
+/// <summary>The check's log: counts errors, prints nothing (the benchmark prints its figures).</summary>
+internal sealed class CountingLog : IBuildLog
+{
+    public int Errors { get; private set; }
+
+    public void Report(Diagnostic diagnostic) => Errors += diagnostic.Severity == Severity.Error ? 1 : 0;
+
+    public void Message(bool important, string text)
+    {
+    }
+}

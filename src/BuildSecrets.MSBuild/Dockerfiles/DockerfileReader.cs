@@ -34,6 +34,7 @@ internal static class DockerfileReader
     {
         var lines = text.Replace("\r\n", "\n").Split('\n');
         var escape = '\\';
+        string? syntax = null;
         var index = 0;
 
         // Parser directives: only at the very top, before any comment, blank line or instruction.
@@ -49,6 +50,10 @@ internal static class DockerfileReader
 
                 escape = value[0];
             }
+            else if (string.Equals(directive.Groups[1].Value, "syntax", StringComparison.OrdinalIgnoreCase))
+            {
+                syntax = directive.Groups[2].Value;
+            }
 
             index++;
         }
@@ -56,6 +61,7 @@ internal static class DockerfileReader
         var instructions = new List<DockerfileInstruction>();
         var stages = new List<DockerfileStage>();
         var mounts = new List<SecretMount>();
+        var bindMounts = new List<BindMount>();
         var variables = new List<VariableDeclaration>();
         while (index < lines.Length)
         {
@@ -134,15 +140,20 @@ internal static class DockerfileReader
                 stages.Add(ParseFrom(rest, stages.Count, start, shortened));
             }
 
-            instructions.Add(new DockerfileInstruction(keyword, rest, start));
+            instructions.Add(new DockerfileInstruction(keyword, rest, start) { Flags = flags });
 
             if (keyword == "RUN")
             {
                 foreach (var flag in flags.Where(f => f.StartsWith("--mount=", StringComparison.Ordinal)))
                 {
-                    if (ParseSecretMount(flag.Substring("--mount=".Length), start, shortened) is { } mount)
+                    var options = MountOptions(flag.Substring("--mount=".Length), start, shortened);
+                    if (SecretMountOf(options, start, shortened) is { } mount)
                     {
                         mounts.Add(mount);
+                    }
+                    else if (BindMountOf(options, start) is { } bind)
+                    {
+                        bindMounts.Add(bind);
                     }
                 }
             }
@@ -155,7 +166,7 @@ internal static class DockerfileReader
             }
         }
 
-        return new ParsedDockerfile { Instructions = instructions, Stages = stages, SecretMounts = mounts, Variables = variables };
+        return new ParsedDockerfile { Syntax = syntax, Instructions = instructions, Stages = stages, SecretMounts = mounts, BindMounts = bindMounts, Variables = variables };
     }
 
     /// <summary>
@@ -216,7 +227,8 @@ internal static class DockerfileReader
         return new DockerfileStage(index, tokens[0], name, line);
     }
 
-    private static SecretMount? ParseSecretMount(string value, int line, string text)
+    /// <summary>A mount's options by name (a name without '=' has a null value).</summary>
+    private static Dictionary<string, string?> MountOptions(string value, int line, string text)
     {
         var options = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var field in CsvFields(value, line, text))
@@ -232,6 +244,11 @@ internal static class DockerfileReader
             }
         }
 
+        return options;
+    }
+
+    private static SecretMount? SecretMountOf(Dictionary<string, string?> options, int line, string text)
+    {
         if (!options.TryGetValue("type", out var type) || !string.Equals(type, "secret", StringComparison.OrdinalIgnoreCase))
         {
             return null;
@@ -252,6 +269,26 @@ internal static class DockerfileReader
         var required = options.TryGetValue("required", out var requiredText)
             && (requiredText is null || string.Equals(requiredText, "true", StringComparison.OrdinalIgnoreCase));
         return new SecretMount(id!, target ?? "/run/secrets/" + id, required, line);
+    }
+
+    /// <summary>A bind mount (BuildKit's default type), with its source ('source' or 'src') and the stage or image it comes from.</summary>
+    private static BindMount? BindMountOf(Dictionary<string, string?> options, int line)
+    {
+        options.TryGetValue("type", out var type);
+        if (type is not null && type.Contains("$"))
+        {
+            // A type that is a variable may be bind: the whole context, never less.
+            return new BindMount(null, null, line);
+        }
+
+        if (type is not null && !string.Equals(type, "bind", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var source = options.TryGetValue("source", out var s) ? s : options.TryGetValue("src", out var src) ? src : null;
+        options.TryGetValue("from", out var from);
+        return new BindMount(source, string.IsNullOrEmpty(from) ? null : from, line);
     }
 
     /// <summary>The fields of a CSV record ('"' quotes, '""' for a quote inside).</summary>

@@ -1,8 +1,13 @@
+using BuildSecrets.MSBuild.BuildContext;
 
 namespace BuildSecrets.MSBuild.Dockerfiles;
 
 /// <summary>One instruction: its keyword (upper case), its arguments after the flags, and the line it starts on.</summary>
-internal sealed record DockerfileInstruction(string Keyword, string Arguments, int Line);
+internal sealed record DockerfileInstruction(string Keyword, string Arguments, int Line)
+{
+    /// <summary>The flags before the arguments as written (<c>--from=build</c>, <c>--mount=...</c>).</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+}
 
 /// <summary>A build stage: its FROM image as written, and its name when it has one.</summary>
 internal sealed record DockerfileStage(int Index, string Image, string? Name, int Line);
@@ -10,19 +15,36 @@ internal sealed record DockerfileStage(int Index, string Image, string? Name, in
 /// <summary>A <c>RUN --mount=type=secret</c>, with BuildKit's defaults applied (the id defaults to the target's file name).</summary>
 internal sealed record SecretMount(string Id, string Target, bool Required, int Line);
 
+/// <summary>
+/// A <c>RUN --mount</c> of type bind (BuildKit's default type): its source (null for the root) and the
+/// stage or image it comes from (null for the build context).
+/// </summary>
+internal sealed record BindMount(string? Source, string? From, int Line);
+
 /// <summary>An ARG or ENV declaration.</summary>
 internal sealed record VariableDeclaration(string Kind, string Name, string? Value, int Line);
 
 /// <summary>What the package needs to know of a Dockerfile.</summary>
 internal sealed class ParsedDockerfile
 {
+    /// <summary>The <c># syntax=</c> directive's frontend image, or null when there is none.</summary>
+    public string? Syntax { get; init; }
+
     public IReadOnlyList<DockerfileInstruction> Instructions { get; init; } = [];
 
     public IReadOnlyList<DockerfileStage> Stages { get; init; } = [];
 
     public IReadOnlyList<SecretMount> SecretMounts { get; init; } = [];
 
+    public IReadOnlyList<BindMount> BindMounts { get; init; } = [];
+
     public IReadOnlyList<VariableDeclaration> Variables { get; init; } = [];
+
+    /// <summary>
+    /// What the build can take from the context, in every stage (see <see cref="DockerfileContextSources"/>):
+    /// the checks before the build and the up-to-date check read these files only.
+    /// </summary>
+    public IReadOnlyList<ContextSource> ContextSources() => DockerfileContextSources.Of(this);
 
     /// <summary>
     /// The image the final stage is built on, with global ARGs substituted (build arguments win over

@@ -23,17 +23,21 @@ internal sealed record SearchableSecret(string Id, IReadOnlyList<byte[]> Bytes)
 internal static class LeakPrecheck
 {
     /// <param name="ignore">The context's .dockerignore rules.</param>
+    /// <param name="sources">What the Dockerfile can take from the context (<see cref="ParsedDockerfile.ContextSources"/>): only those files are searched.</param>
+    /// <param name="files">The files known clean from the last check, not read again; told what this check read.</param>
     public static IReadOnlyList<Diagnostic> Check(
         BuildRequest request,
         IReadOnlyList<DeclaredSecret> declared,
         IReadOnlyList<SearchableSecret> secrets,
-        DockerIgnoreMatcher ignore)
+        DockerIgnoreMatcher ignore,
+        IReadOnlyList<ContextSource> sources,
+        CleanFiles files)
     {
         var found = new List<Diagnostic>();
         var search = new SecretSearch(secrets);
         CheckBuildArgs(request, search, found);
         CheckDockerfileText(request.Dockerfile, search, found);
-        CheckContext(request, declared, search, ignore, found);
+        CheckContext(request, declared, search, ignore, sources, files, found);
         return found;
     }
 
@@ -72,7 +76,12 @@ internal static class LeakPrecheck
         }
     }
 
-    private static void CheckContext(BuildRequest request, IReadOnlyList<DeclaredSecret> declared, SecretSearch search, DockerIgnoreMatcher ignore, List<Diagnostic> found)
+    /// <summary>
+    /// The declared secret files inside the context whether or not a COPY names them (a later
+    /// <c>COPY . /app</c> would take them), then copies of the values in what the Dockerfile can take.
+    /// </summary>
+    private static void CheckContext(
+        BuildRequest request, IReadOnlyList<DeclaredSecret> declared, SecretSearch search, DockerIgnoreMatcher ignore, IReadOnlyList<ContextSource> sources, CleanFiles files, List<Diagnostic> found)
     {
         if (!Directory.Exists(request.Context))
         {
@@ -80,7 +89,7 @@ internal static class LeakPrecheck
         }
 
         var context = Path.GetFullPath(request.Context);
-        var sources = new HashSet<string>(StringComparer.Ordinal);
+        var secretFiles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (id, file) in declared.Select(s => (s.Id, (s.Source as FileSecretSource)?.Path)))
         {
             if (file is null)
@@ -89,7 +98,7 @@ internal static class LeakPrecheck
             }
 
             var source = Path.GetFullPath(file);
-            sources.Add(source);
+            secretFiles.Add(source);
             var relative = ContextFiles.RelativeTo(context, source);
             if (relative is not null && !ignore.IsExcluded(relative))
             {
@@ -102,17 +111,23 @@ internal static class LeakPrecheck
             return;
         }
 
-        foreach (var file in ContextFiles.Enumerate(context, ignore))
+        foreach (var file in ContextFiles.EnumerateTaken(context, ignore, sources))
         {
-            if (sources.Contains(Path.GetFullPath(file)))
+            if (secretFiles.Contains(Path.GetFullPath(file)))
             {
                 continue;
             }
 
-            foreach (var id in search.SecretsInFile(file))
+            // The stamp is taken before the read: a file written during it has a newer time, so it is read next time.
+            var stamp = FileStamp.Of(ContextFiles.RelativeTo(context, file)!, file);
+            if (files.IsUnchanged(stamp))
             {
-                found.Add(Messages.SecretCopyInContext(id, file, context));
+                continue;
             }
+
+            var ids = search.SecretsInFile(file).ToArray();
+            files.Read(stamp, clean: ids.Length == 0);
+            found.AddRange(ids.Select(id => Messages.SecretCopyInContext(id, file, context)));
         }
     }
 

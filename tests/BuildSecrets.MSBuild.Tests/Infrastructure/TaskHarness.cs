@@ -38,15 +38,16 @@ internal sealed class TaskHarness : IDisposable
     private bool _customDockerfile;
 
     /// <summary>
-    /// Runs the task. Unless the test wrote its own Dockerfile, the Dockerfile first gets one RUN
-    /// step mounting every declared secret, as a real project's would.
+    /// Runs the task. Unless the test wrote its own Dockerfile, the Dockerfile first gets, as a real
+    /// project's would, a COPY of the whole context (the publish folder) and one RUN step mounting
+    /// every declared secret.
     /// </summary>
     public bool Execute()
     {
         if (!_customDockerfile)
         {
             var mounts = string.Concat(Task.Secrets.Select(s => $"--mount=type=secret,id={s.ItemSpec} "));
-            File.WriteAllText(Path.Combine(ProjectDirectory, "Dockerfile"), mounts.Length == 0 ? "FROM scratch\n" : $"FROM scratch\nRUN {mounts}true\n");
+            File.WriteAllText(Path.Combine(ProjectDirectory, "Dockerfile"), mounts.Length == 0 ? "FROM scratch\nCOPY . /app\n" : $"FROM scratch\nCOPY . /app\nRUN {mounts}true\n");
         }
 
         return Task.Execute();

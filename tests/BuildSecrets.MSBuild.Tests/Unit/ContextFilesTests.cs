@@ -15,32 +15,19 @@ public sealed class ContextFilesTests
     [TestInitialize]
     public void CreateSolution()
     {
-        _context = Repository.NewTempFolder("context");
-        foreach (var file in new[]
-        {
+        _context = ContextFolder.Create("context",
+        [
             "App.sln", ".gitignore", ".git/HEAD", ".git/config", ".git/objects/ab/cdef", ".git/refs/heads/main",
             "App/App.csproj", "App/Program.cs", "App/Dockerfile", "App/bin/Release/net10.0/App.dll", "App/bin/.gitignore",
             "App/obj/project.assets.json", "web/node_modules/left-pad/index.js", ".vs/App/v17/.suo",
-        })
-        {
-            var path = Path.Combine(_context, file);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, file);
-        }
+        ]);
     }
 
     [TestCleanup]
     public void DeleteSolution() => Directory.Delete(_context, recursive: true);
 
-    private (string[] Files, string[] Entered) Walk(string dockerignore)
-    {
-        var entered = new List<string>();
-        var files = ContextFiles.Enumerate(_context, DockerIgnoreMatcher.Parse(dockerignore), entered.Add)
-            .Select(f => ContextFiles.RelativeTo(_context, f)!)
-            .OrderBy(f => f, StringComparer.Ordinal)
-            .ToArray();
-        return (files, entered.Select(f => ContextFiles.RelativeTo(_context, f) ?? ".").ToArray());
-    }
+    private (string[] Files, string[] Entered) Walk(string dockerignore) =>
+        ContextFolder.Walk(_context, entering => ContextFiles.Enumerate(_context, DockerIgnoreMatcher.Parse(dockerignore), entering));
 
     [TestMethod]
     public void With_Visual_Studios_dockerignore_the_walk_sends_the_sources_and_never_enters_bin_obj_node_modules_or_git_objects()

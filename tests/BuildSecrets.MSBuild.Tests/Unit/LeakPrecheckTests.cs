@@ -33,6 +33,41 @@ public sealed class LeakPrecheckTests : TaskWithFakeDockerTests
     }
 
     [TestMethod]
+    public void The_secret_file_inside_the_context_is_BSEC4001_even_when_no_COPY_names_it()
+    {
+        Harness.WriteFile("publish/netrc", $"machine h login u password {Canary}\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nCOPY app.dll /app/\nRUN --mount=type=secret,id=netrc true\n");
+        Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "publish/netrc")];
+
+        AssertStoppedBeforeDocker("BSEC4001");
+    }
+
+    [TestMethod]
+    public void A_copy_of_the_secret_in_a_context_file_no_COPY_takes_is_no_leak()
+    {
+        Harness.WriteFile("netrc", $"machine h login u password {Canary}\n");
+        Harness.WriteFile("publish/config/settings.txt", $"user=u\npassword {Canary}\n");
+        Harness.WriteFile("publish/app.dll", "not a secret");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nCOPY app.dll /app/\nRUN --mount=type=secret,id=netrc true\n");
+        Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "netrc")];
+
+        Assert.IsTrue(Harness.Execute(), Harness.Engine.Log);
+        Assert.AreEqual(0, Harness.Engine.Errors.Count, Harness.Engine.Log);
+    }
+
+    [TestMethod]
+    public void A_copy_of_the_secret_in_a_context_file_a_COPY_takes_is_BSEC4002()
+    {
+        Harness.WriteFile("netrc", $"machine h login u password {Canary}\n");
+        var copy = Harness.WriteFile("publish/config/settings.txt", $"user=u\npassword {Canary}\n");
+        Harness.WriteFile("Dockerfile", "FROM scratch\nCOPY config/*.txt /app/config/\nRUN --mount=type=secret,id=netrc true\n");
+        Harness.Task.Secrets = [TaskHarness.FileSecret("netrc", "netrc")];
+
+        AssertStoppedBeforeDocker("BSEC4002");
+        StringAssert.Contains(Harness.Engine.Errors[0].Message, copy);
+    }
+
+    [TestMethod]
     public void A_copy_of_the_secret_in_the_context_is_BSEC4002_naming_the_copy()
     {
         Harness.WriteFile("netrc", $"machine h login u password {Canary}\n");
