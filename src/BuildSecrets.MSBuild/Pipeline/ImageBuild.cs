@@ -64,7 +64,7 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         var engine = await Engine.ConnectAsync(log, options, request, graceful);
         var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
         var publisher = new ImagePublisher(log, engine, redactor);
-        var upToDate = UpToDateCheck.For(request, input.Secrets, values, rotation, engine, ImageBuilder.BaseImageOf(request, dockerfile));
+        var upToDate = UpToDateCheck.For(request, input.Secrets, values, rotation, engine, dockerfile, ImageBuilder.BaseImageOf(request, dockerfile));
         if (await upToDate.FindAsync(engine.Client, graceful) is { } current)
         {
             log.Important("BuildSecrets: image '{0}' ({1}) with tags {2} is up to date: the Dockerfile, the files it takes, the build arguments, the secrets and the engine are as they were when it was built and proven clean, so it is neither built nor scanned again.",

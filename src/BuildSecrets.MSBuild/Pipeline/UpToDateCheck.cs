@@ -3,6 +3,7 @@ using System.IO;
 using System.Text;
 using BuildSecrets.MSBuild.BuildContext;
 using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Dockerfiles;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Secrets;
 using BuildSecrets.MSBuild.Text;
@@ -13,7 +14,7 @@ namespace BuildSecrets.MSBuild.Pipeline;
 /// A publish that changes nothing builds nothing, as MSBuild skips a target whose inputs are older
 /// than its outputs. After a proven build this records, under obj/, a hash of everything the build
 /// depended on: the build's arguments, the Dockerfile, the .dockerignore, the size and time of
-/// every context file docker can take, a keyed fingerprint of the secrets' values, the client and
+/// every context file the Dockerfile can take (its COPY and ADD sources and bind mounts), a keyed fingerprint of the secrets' values, the client and
 /// engine, and the task assembly's version; with the image id and the base image's id. The next
 /// build with the same hash asks the engine, in one call, whether every tag still names that image
 /// and the base name still names that base; only then is the image taken as it is, neither built
@@ -46,6 +47,7 @@ internal sealed class UpToDateCheck
         IReadOnlyDictionary<string, byte[]> values,
         SecretRotation? rotation,
         Engine engine,
+        ParsedDockerfile dockerfile,
         string? baseImage)
     {
         var references = request.References.ToArray();
@@ -74,7 +76,7 @@ internal sealed class UpToDateCheck
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
         Line("dockerignore", ignore.File is null ? "-" : HashOfFile(ignore.File));
         var context = Path.GetFullPath(request.Context);
-        var contextFiles = Directory.Exists(context) ? ContextFiles.Enumerate(context, ignore) : [];
+        var contextFiles = Directory.Exists(context) ? ContextFiles.EnumerateTaken(context, ignore, dockerfile.ContextSources()) : [];
         foreach (var file in contextFiles.Select(f => (Relative: ContextFiles.RelativeTo(context, f) ?? f, Info: new FileInfo(f))).OrderBy(f => f.Relative, StringComparer.Ordinal))
         {
             Line("file", string.Join(" ", file.Relative.Replace("\n", "\\n"), file.Info.Length.ToString(CultureInfo.InvariantCulture), file.Info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)));

@@ -1,5 +1,6 @@
 using System.Text;
 using BuildSecrets.MSBuild.Docker;
+using BuildSecrets.MSBuild.Dockerfiles;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Pipeline;
 using BuildSecrets.MSBuild.Secrets;
@@ -59,7 +60,7 @@ public sealed class UpToDateCheckTests
         new(DockerClient.Locate(_docker.Path, null, windows: false), new DockerClientInfo("20.10.24", serverVersion, false), BuildMode.ClassicBuildKit);
 
     private UpToDateCheck Check(BuildRequest? request = null, Dictionary<string, byte[]>? values = null, Engine? engine = null) =>
-        UpToDateCheck.For(request ?? Request, Secrets, values ?? _values, Rotation, engine ?? Engine(), "base:1");
+        UpToDateCheck.For(request ?? Request, Secrets, values ?? _values, Rotation, engine ?? Engine(), DockerfileReader.Parse(File.ReadAllText(Path.Combine(_folder, "Dockerfile"))), "base:1");
 
     private async Task<string?> FindAsync(UpToDateCheck check) => await check.FindAsync(Engine().Client, CancellationToken.None);
 
@@ -92,6 +93,15 @@ public sealed class UpToDateCheckTests
         File.WriteAllText(file, "version 1");
         File.SetLastWriteTimeUtc(file, time.AddSeconds(1));
         Assert.IsNull(await FindAsync(Check()), "same size, another time");
+    }
+
+    [TestMethod]
+    public async Task A_changed_file_the_Dockerfile_does_not_take_is_up_to_date()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        File.WriteAllText(Path.Combine(_folder, "context", "notes.txt"), "not copied");
+
+        Assert.AreEqual(FakeDocker.ImageId, await FindAsync(Check()));
     }
 
     [TestMethod]
