@@ -212,7 +212,7 @@ internal sealed class DockerClient
         var command = Wrap(new[] { "image", "inspect", "--format", "{{.Id}}{{range .RootFS.Layers}} {{.}}{{end}}", image });
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         var fields = result.StandardOutput.Trim().Split(' ');
-        return result.ExitCode != 0 || fields[0].Length == 0 ? null : new ImageLayers(fields[0], fields.Skip(1).ToArray());
+        return result.ExitCode != 0 || fields[0].Length == 0 ? null : new ImageLayers(ImageId(fields[0]), fields.Skip(1).ToArray());
     }
 
     /// <summary>The ids of images by name, in one call, in the order asked; null when the engine lacks any of them.</summary>
@@ -222,8 +222,11 @@ internal sealed class DockerClient
         var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
         return result.ExitCode != 0
             ? null
-            : result.StandardOutput.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToArray();
+            : result.StandardOutput.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Select(l => ImageId(l.Trim())).ToArray();
     }
+
+    /// <summary>An image id as docker and its --iidfile write it: Podman's inspect leaves out the 'sha256:' its --iidfile writes.</summary>
+    private static string ImageId(string id) => id.Length == 64 && id.IndexOf(':') < 0 ? "sha256:" + id : id;
 
     /// <summary>Runs BuildKit's build checks (<c>buildx build --check</c>) and returns their findings.</summary>
     public async Task<BuildCheckRun> CheckAsync(IReadOnlyList<string> buildArguments, CancellationToken cancellationToken)

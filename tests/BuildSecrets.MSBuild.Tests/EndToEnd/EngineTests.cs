@@ -106,6 +106,37 @@ public sealed class EngineTests
 
     [TestMethod]
     [DynamicData(nameof(Engines))]
+    public async Task Publishing_again_builds_nothing_when_nothing_changed_and_scans_only_new_layers_after_a_change(string engineName)
+    {
+        var engine = await EngineAsync(engineName);
+        using var server = new BasicAuthServer("admin", _password);
+        using var consumer = await CreateTutorialAsync(server.Url);
+        var first = await PublishAsync(engine, consumer, null);
+        Assert.AreEqual(0, first.ExitCode, first.ToString());
+        StringAssert.Contains(first.Output, "BuildSecrets: scanned image", first.ToString());
+
+        var again = await PublishAsync(engine, consumer, null);
+
+        Assert.AreEqual(0, again.ExitCode, again.ToString());
+        StringAssert.Contains(again.Output, "is up to date", again.ToString());
+        Assert.IsFalse(again.Output.Contains("BuildSecrets: building image", StringComparison.Ordinal), again.ToString());
+        Assert.IsFalse(again.Output.Contains("BuildSecrets: scanned image", StringComparison.Ordinal), again.ToString());
+
+        consumer.WriteProjectFile("Program.cs", File.ReadAllText(Path.Combine(consumer.ProjectFolder, "Program.cs")) + "\n// changed\n");
+        var changed = await PublishAsync(engine, consumer, null);
+
+        Assert.AreEqual(0, changed.ExitCode, changed.ToString());
+        StringAssert.Contains(changed.Output, "BuildSecrets: building image", changed.ToString());
+        var scanned = changed.Output.Split('\n').Single(l => l.Contains("BuildSecrets: scanned image", StringComparison.Ordinal));
+        // The base image's layer is left out, unread; BuildKit's WORKDIR layer was proven clean by the
+        // first publish (Buildah makes none); COPY and RUN made new layers.
+        StringAssert.Contains(scanned, engineName == TestEngine.Podman ? "2 layer(s) added on top of the base image (1 base layer(s) left out, 0 proven clean" : "2 layer(s) added on top of the base image (1 base layer(s) left out, 1 proven clean", scanned);
+        Assert.AreEqual(2, server.AuthorizedRequests, "the download step ran once a build that was not cached");
+        CollectionAssert.AreEqual(Array.Empty<string>(), (await engine.FindInSavedImageAsync(_repository + ":latest", _password)).ToArray(), "the password is in the saved image");
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Engines))]
     public async Task A_secret_copied_into_a_layer_is_BSEC5001_and_no_image_is_left_holding_it(string engineName)
     {
         var engine = await EngineAsync(engineName);

@@ -74,6 +74,15 @@ public sealed class UpToDateCheckTests
     }
 
     [TestMethod]
+    public async Task Podman_ids_without_their_sha256_prefix_are_the_same_images()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+        using var podman = FakeDocker.Create(inspect: """shift 4; for name in "$@"; do case "$name" in base:*) echo b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1 ;; *) echo "${FAKE_IMAGE_ID#sha256:}" ;; esac; done""");
+
+        Assert.AreEqual(FakeDocker.ImageId, await Check().FindAsync(DockerClient.Locate(podman.Path, null, windows: false), CancellationToken.None));
+    }
+
+    [TestMethod]
     public async Task Without_a_record_the_image_is_built()
     {
         Assert.IsNull(await FindAsync(Check()));
