@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using BuildSecrets.MSBuild.Text;
 
@@ -46,18 +45,8 @@ internal sealed class RecordKey
 
     /// <summary>Adds a file's content (as its SHA-256), or that it is absent.</summary>
     public RecordKey AddFileContent(string name, string path) =>
-        Add(name + " " + path, File.Exists(path) ? Sha256(File.ReadAllBytes(path)) : null);
+        Add(name + " " + path, File.Exists(path) ? Hex.Sha256(File.ReadAllBytes(path)) : null);
 
     /// <summary>The key: 64 hex digits.</summary>
-    public string Hash() => Sha256(Encoding.UTF8.GetBytes(_text.ToString()));
-
-    private static string Sha256(byte[] bytes)
-    {
-#if NETFRAMEWORK
-        using var sha = SHA256.Create();
-        return Hex.Of(sha.ComputeHash(bytes));
-#else
-        return Hex.Of(SHA256.HashData(bytes));
-#endif
-    }
+    public string Hash() => Hex.Sha256(Encoding.UTF8.GetBytes(_text.ToString()));
 }

@@ -1,12 +1,9 @@
-using System.Globalization;
 using System.IO;
-using System.Text;
 using BuildSecrets.MSBuild.BuildContext;
 using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Dockerfiles;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Secrets;
-using BuildSecrets.MSBuild.Text;
 
 namespace BuildSecrets.MSBuild.Pipeline;
 
@@ -56,11 +53,9 @@ internal sealed class UpToDateCheck
             return new UpToDateCheck(null, string.Empty, references, baseImage);
         }
 
-        var text = new StringBuilder();
-        void Line(string kind, string value) => text.Append(kind).Append(' ').Append(value).Append('\n');
-        Line("code", BuildRecords.CodeVersion);
-        Line("engine", string.Join(" ", engine.Client.Executable, engine.Mode, engine.Info.ClientVersion, engine.Info.ServerVersion, engine.Info.BuildxVersion ?? "-"));
-        Line("secrets", rotation.Fingerprint(values, "up-to-date " + BuildRecords.CodeVersion));
+        var key = new RecordKey()
+            .Add("engine", string.Join(" ", engine.Client.Executable, engine.Mode, engine.Info.ClientVersion, engine.Info.ServerVersion, engine.Info.BuildxVersion ?? "-"))
+            .Add("secrets", rotation.Fingerprint(values, "up-to-date " + BuildRecords.CodeVersion));
         // Secrets are named by id and source, never by value (the fingerprint covers the values).
         var named = secrets.Select(s => new SecretReference(
             s.Id,
@@ -68,21 +63,25 @@ internal sealed class UpToDateCheck
             s.Source.File ?? s.Source.BuildVariable ?? "value")).ToArray();
         foreach (var argument in DockerBuildArguments.Create(request, named, engine.Mode))
         {
-            Line("argument", argument.Replace("\n", "\\n"));
+            key.Add("argument", argument);
         }
 
-        Line("references", string.Join(" ", references));
-        Line("dockerfile", HashOfFile(request.Dockerfile));
+        key.Add("references", string.Join(" ", references)).AddFileContent("dockerfile", request.Dockerfile);
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
-        Line("dockerignore", ignore.File is null ? "-" : HashOfFile(ignore.File));
+        key.Add("dockerignore", ignore.File);
+        if (ignore.File is not null)
+        {
+            key.AddFileContent("dockerignore", ignore.File);
+        }
+
         var context = Path.GetFullPath(request.Context);
         var contextFiles = Directory.Exists(context) ? ContextFiles.EnumerateTaken(context, ignore, dockerfile.ContextSources()) : [];
-        foreach (var file in contextFiles.Select(f => (Relative: ContextFiles.RelativeTo(context, f) ?? f, Info: new FileInfo(f))).OrderBy(f => f.Relative, StringComparer.Ordinal))
+        foreach (var file in contextFiles.OrderBy(f => f, StringComparer.Ordinal))
         {
-            Line("file", string.Join(" ", file.Relative.Replace("\n", "\\n"), file.Info.Length.ToString(CultureInfo.InvariantCulture), file.Info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)));
+            key.AddFileStamp("file", file);
         }
 
-        return new UpToDateCheck(BuildRecords.PathOf(request.ImageIdFile, "up-to-date"), Hex.Sha256(Encoding.UTF8.GetBytes(text.ToString())), references, baseImage);
+        return new UpToDateCheck(BuildRecords.PathOf(request.ImageIdFile, "up-to-date"), key.Hash(), references, baseImage);
     }
 
     /// <summary>The image id when the image is up to date: the same inputs as the last proven build, and the engine still has its image under every tag.</summary>
@@ -134,5 +133,4 @@ internal sealed class UpToDateCheck
         }
     }
 
-    private static string HashOfFile(string path) => File.Exists(path) ? Hex.Sha256(File.ReadAllBytes(path)) : "-";
 }
