@@ -7,7 +7,7 @@
 #   one line: 'dotnet publish' with the package after a one-line change to Program.cs
 #             / the same publish with DockerBuildEnabled=false, then the same
 #               'docker build --secret' by hand                                       aim: <= 1.25
-# Runs alternate (package, then by hand) so that a busy moment of the machine hits both. Prints
+# The cases alternate within each run so that a busy moment of the machine hits all of them. Prints
 # each median, the ratios, and the machine (cores, memory, engine, load average); then, with
 # BENCH_SCAN=1, the scan benchmark (eng/bench-scan.sh).
 set -euo pipefail
@@ -76,11 +76,13 @@ publish "${restore_free[@]}"
 by_hand
 
 : > "$work/noop-package"; : > "$work/noop-plain"; : > "$work/line-package"; : > "$work/line-hand"
+# Each run: a one-line change published with the package; then, nothing changed since, the same
+# publish again, and without an image; then another one-line change published by hand.
 for run in $(seq 1 "$runs"); do
-  seconds publish "${restore_free[@]}" >> "$work/noop-package"
-  seconds publish "${restore_free[@]}" -p:DockerBuildEnabled=false >> "$work/noop-plain"
   change "package $run"
   seconds publish "${restore_free[@]}" >> "$work/line-package"
+  seconds publish "${restore_free[@]}" >> "$work/noop-package"
+  seconds publish "${restore_free[@]}" -p:DockerBuildEnabled=false >> "$work/noop-plain"
   change "hand $run"
   seconds by_hand >> "$work/line-hand"
 done

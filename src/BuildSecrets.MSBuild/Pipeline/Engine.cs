@@ -42,6 +42,37 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
             log.Detail("BuildSecrets: the client {0} and its engine as probed less than {1} minutes ago ({2}): nothing that picks them changed since, so they were not asked again.", client.Executable, EngineRecord.Lifetime.TotalMinutes, record.Path);
         }
 
+        RefuseWhatTheModeCannotHonour(options, request, mode);
+        return new Engine(client, info, mode);
+    }
+
+    /// <summary>
+    /// The engine as a probe made less than ten minutes ago described it, without starting the
+    /// client; null when there is no such answer (or it would be refused: the full connection
+    /// reports why).
+    /// </summary>
+    public static Engine? FromRecord(ImageBuildOptions options, BuildRequest request)
+    {
+        try
+        {
+            var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
+            if (EngineRecord.For(request.ImageIdFile, client, options).Read() is not { } info)
+            {
+                return null;
+            }
+
+            var mode = info.ChooseMode(options.DockerCli);
+            RefuseWhatTheModeCannotHonour(options, request, mode);
+            return new Engine(client, info, mode);
+        }
+        catch (BuildSecretsException)
+        {
+            return null;
+        }
+    }
+
+    private static void RefuseWhatTheModeCannotHonour(ImageBuildOptions options, BuildRequest request, BuildMode mode)
+    {
         if (mode != BuildMode.Buildx)
         {
             // Podman exports cache to a repository itself (--cache-to), but has no builders and no metadata file.
@@ -53,7 +84,5 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
                 }
             }
         }
-
-        return new Engine(client, info, mode);
     }
 }

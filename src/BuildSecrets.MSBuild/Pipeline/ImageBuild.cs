@@ -52,6 +52,13 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
 
         // 2. Read the secrets: the values stay in this process's memory, searched for, never logged.
         var values = SecretReader.ReadAll(input.Secrets);
+        var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
+        if (await UpToDateCheck.BeforeChecksAsync(log, options, request, input.Secrets, values, rotation, graceful) is var (known, unchanged))
+        {
+            // A publish that changes nothing costs nothing.
+            return await ReuseAsync(request, known, unchanged, SecretRedactor.For(values), graceful);
+        }
+
         var redactor = SecretRedactor.For(values);
 
         // 3. Check before the build: refuse what would leak.
@@ -62,15 +69,11 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
 
         // 4. Build an untagged image, unless nothing changed since the last proven one.
         var engine = await Engine.ConnectAsync(log, options, request, graceful);
-        var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
         var publisher = new ImagePublisher(log, engine, redactor);
         var upToDate = UpToDateCheck.For(request, input.Secrets, values, rotation, engine, dockerfile, ImageBuilder.BaseImageOf(request, dockerfile));
         if (await upToDate.FindAsync(engine.Client, graceful) is { } current)
         {
-            log.Important("BuildSecrets: image '{0}' ({1}) with tags {2} is up to date: the Dockerfile, the files it takes, the build arguments, the secrets and the engine are as they were when it was built and proven clean, so it is neither built nor scanned again.",
-                request.Repository, current, string.Join(", ", request.Tags));
-            var pushed = await publisher.PublishAsync(request, current, push: options.Registry is not null, graceful, tagged: true);
-            return new ImageBuildResult(request.Repository, request.Tags, current, pushed);
+            return await ReuseAsync(request, engine, current, redactor, graceful);
         }
 
         upToDate.Forget();
@@ -110,5 +113,14 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
             input.Secrets.Count == 0 ? "(none)" : string.Join(", ", input.Secrets.Select(s => s.Id)),
             image.Duration.TotalSeconds);
         return new ImageBuildResult(request.Repository, request.Tags, image.ImageId, digest);
+    }
+
+    /// <summary>Takes an image that is up to date as it is: no build, no scan; pushed again when there is a registry.</summary>
+    private async Task<ImageBuildResult> ReuseAsync(BuildRequest request, Engine engine, string imageId, SecretRedactor redactor, CancellationToken graceful)
+    {
+        log.Important("BuildSecrets: image '{0}' ({1}) with tags {2} is up to date: the Dockerfile, the files it takes, the build arguments, the secrets and the engine are as they were when it was built and proven clean, so it is neither built nor scanned again.",
+            request.Repository, imageId, string.Join(", ", request.Tags));
+        var pushed = await new ImagePublisher(log, engine, redactor).PublishAsync(request, imageId, push: options.Registry is not null, graceful, tagged: true);
+        return new ImageBuildResult(request.Repository, request.Tags, imageId, pushed);
     }
 }

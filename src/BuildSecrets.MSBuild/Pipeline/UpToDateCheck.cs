@@ -1,7 +1,9 @@
 using System.IO;
 using BuildSecrets.MSBuild.BuildContext;
+using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Dockerfiles;
+using BuildSecrets.MSBuild.Leaks;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Secrets;
 
@@ -23,6 +25,7 @@ namespace BuildSecrets.MSBuild.Pipeline;
 internal sealed class UpToDateCheck
 {
     private const string Header = "buildsecrets up-to-date 1";
+    private const string RecordName = "up-to-date";
 
     private readonly string? _path;
     private readonly string _key;
@@ -81,25 +84,61 @@ internal sealed class UpToDateCheck
             key.AddFileStamp("file", file);
         }
 
-        return new UpToDateCheck(BuildRecords.PathOf(request.ImageIdFile, "up-to-date"), key.Hash(), references, baseImage);
+        return new UpToDateCheck(BuildRecords.PathOf(request.ImageIdFile, RecordName), key.Hash(), references, baseImage);
+    }
+
+    /// <summary>
+    /// A publish that changes nothing, found before the checks: when the engine is known from its
+    /// record (no client started) and every input is as it was at the last proven build, the checks
+    /// before the build would find what they found then, nothing, since they read only these inputs;
+    /// they are not run again (the Dockerfile's warnings are reported again). The engine is then
+    /// asked, in one call, whether the image is still there. Null when anything differs, and the
+    /// build goes on as usual, checks first.
+    /// </summary>
+    public static async Task<(Engine Engine, string ImageId)?> BeforeChecksAsync(
+        IBuildLog log,
+        ImageBuildOptions options,
+        BuildRequest request,
+        IReadOnlyList<DeclaredSecret> secrets,
+        IReadOnlyDictionary<string, byte[]> values,
+        SecretRotation? rotation,
+        CancellationToken cancellationToken)
+    {
+        if (rotation is null || !File.Exists(BuildRecords.PathOf(request.ImageIdFile, RecordName)) || Engine.FromRecord(options, request) is not { } engine)
+        {
+            return null;
+        }
+
+        ParsedDockerfile dockerfile;
+        try
+        {
+            dockerfile = DockerfileReader.Parse(File.ReadAllText(request.Dockerfile));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or DockerfileParseException)
+        {
+            // The checks report it.
+            return null;
+        }
+
+        var check = For(request, secrets, values, rotation, engine, dockerfile, ImageBuilder.BaseImageOf(request, dockerfile));
+        var warnings = LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets);
+        if (check.Recorded() is null || warnings.Any(w => w.Severity == Severity.Error) || await check.FindAsync(engine.Client, cancellationToken) is not { } imageId)
+        {
+            return null;
+        }
+
+        log.ReportAll(warnings);
+        return (engine, imageId);
     }
 
     /// <summary>The image id when the image is up to date: the same inputs as the last proven build, and the engine still has its image under every tag.</summary>
     public async Task<string?> FindAsync(DockerClient client, CancellationToken cancellationToken)
     {
-        if (_path is null || BuildRecords.Read(_path) is not { } text)
+        if (Recorded() is not var (imageId, baseId))
         {
             return null;
         }
 
-        var lines = text.Split('\n');
-        if (lines.Length < 4 || lines[0] != Header || lines[1] != "key " + _key || !lines[2].StartsWith("image ", StringComparison.Ordinal) || !lines[3].StartsWith("base ", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var imageId = lines[2].Substring("image ".Length);
-        var baseId = lines[3].Substring("base ".Length);
         var names = _baseImage is null ? _references : _references.Concat([_baseImage]).ToArray();
         var ids = await client.ImageIdsAsync(names, cancellationToken);
         if (ids is null || ids.Count != names.Count)
@@ -110,6 +149,20 @@ internal sealed class UpToDateCheck
         var tagsHold = ids.Take(_references.Count).All(id => id == imageId);
         var baseHolds = _baseImage is null ? baseId == "-" : ids[ids.Count - 1] == baseId;
         return tagsHold && baseHolds ? imageId : null;
+    }
+
+    /// <summary>The image and base image ids of the last proven build when its inputs were these, or null.</summary>
+    private (string ImageId, string BaseId)? Recorded()
+    {
+        if (_path is null || BuildRecords.Read(_path) is not { } text)
+        {
+            return null;
+        }
+
+        var lines = text.Split('\n');
+        return lines.Length < 4 || lines[0] != Header || lines[1] != "key " + _key || !lines[2].StartsWith("image ", StringComparison.Ordinal) || !lines[3].StartsWith("base ", StringComparison.Ordinal)
+            ? null
+            : (lines[2].Substring("image ".Length), lines[3].Substring("base ".Length));
     }
 
     /// <summary>Records the inputs of a proven, tagged image.</summary>
