@@ -218,11 +218,13 @@ internal sealed class DockerClient
     /// <summary>The ids of images by name, in one call, in the order asked; null when the engine lacks any of them.</summary>
     public async Task<IReadOnlyList<string>?> ImageIdsAsync(IReadOnlyList<string> images, CancellationToken cancellationToken)
     {
-        var command = Wrap(ImageIdsArguments.Concat(images));
-        var result = await StartAsync(command, () => command.ExecuteBufferedAsync(cancellationToken));
+        // The one call of a publish that changes nothing: standard output only (an image the engine lacks is the exit code).
+        var output = new System.Text.StringBuilder();
+        var command = Wrap(ImageIdsArguments.Concat(images)).WithStandardOutputPipe(PipeTarget.ToStringBuilder(output));
+        var result = await StartAsync(command, () => command.ExecuteAsync(cancellationToken));
         return result.ExitCode != 0
             ? null
-            : result.StandardOutput.Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Select(l => ImageId(l.Trim())).ToArray();
+            : output.ToString().Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Select(l => ImageId(l.Trim())).ToArray();
     }
 
     /// <summary>An image id as docker and its --iidfile write it: Podman's inspect leaves out the 'sha256:' its --iidfile writes.</summary>

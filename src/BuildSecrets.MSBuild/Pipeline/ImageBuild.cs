@@ -44,6 +44,10 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
     /// <summary>Runs the build; returns what it built, or null when it stopped on reported errors.</summary>
     public async Task<ImageBuildResult?> RunAsync(BuildRequest request, CancellationToken graceful, CancellationToken forceful)
     {
+        // A publish that changes nothing costs nothing: after a proven build, the engine is asked
+        // meanwhile whether its image is still there (the recorded image names, nothing else).
+        var asking = UpToDateCheck.AskEarly(options, request, graceful);
+
         // 1. Validate the input; secrets come back typed.
         if (new InputCheck(log, options).Run(request) is not { } input)
         {
@@ -53,10 +57,10 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         // 2. Read the secrets: the values stay in this process's memory, searched for, never logged.
         var values = SecretReader.ReadAll(input.Secrets);
         var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
-        if (await UpToDateCheck.BeforeChecksAsync(log, options, request, input.Secrets, values, rotation, graceful) is var (known, unchanged))
+        if (await UpToDateCheck.BeforeChecksAsync(log, options, request, input.Secrets, values, rotation, asking) is { } unchanged)
         {
-            // A publish that changes nothing costs nothing.
-            return await ReuseAsync(request, known, unchanged, SecretRedactor.For(values), graceful);
+            // Nothing is logged from docker unless it pushes: only then is the log masked.
+            return await ReuseAsync(request, unchanged.Engine, unchanged.ImageId, options.Registry is null ? new SecretRedactor() : SecretRedactor.For(values), graceful);
         }
 
         var redactor = SecretRedactor.For(values);
@@ -120,7 +124,7 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
     {
         log.Important("BuildSecrets: image '{0}' ({1}) with tags {2} is up to date: the Dockerfile, the files it takes, the build arguments, the secrets and the engine are as they were when it was built and proven clean, so it is neither built nor scanned again.",
             request.Repository, imageId, string.Join(", ", request.Tags));
-        var pushed = await new ImagePublisher(log, engine, redactor).PublishAsync(request, imageId, push: options.Registry is not null, graceful, tagged: true);
+        var pushed = options.Registry is null ? null : await new ImagePublisher(log, engine, redactor).PublishAsync(request, imageId, push: true, graceful, tagged: true);
         return new ImageBuildResult(request.Repository, request.Tags, imageId, pushed);
     }
 }

@@ -9,6 +9,9 @@ using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Pipeline;
 
+/// <summary>What the engine said of image names: their ids in the order asked, or null when it lacked any.</summary>
+internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, IReadOnlyList<string>? Ids);
+
 /// <summary>
 /// A publish that changes nothing builds nothing, as MSBuild skips a target whose inputs are older
 /// than its outputs. After a proven build this records, under obj/, a hash of everything the build
@@ -51,7 +54,7 @@ internal sealed class UpToDateCheck
         string? baseImage)
     {
         var references = request.References.ToArray();
-        if (rotation is null || request.Pull || request.NoCache || request.CacheTo.Count > 0 || request.MetadataFile is not null || request.Platforms.Count > 1)
+        if (rotation is null || !MaySkip(request))
         {
             return new UpToDateCheck(null, string.Empty, references, baseImage);
         }
@@ -88,12 +91,50 @@ internal sealed class UpToDateCheck
     }
 
     /// <summary>
+    /// Asks the engine, as early as a build can (before the secrets are read), which images the
+    /// last proven build's names (its tags and base image, as its record lists them) stand for
+    /// now, when there is such a build to compare with: a
+    /// publish that changes nothing then waits for the engine only while it compares its inputs.
+    /// The question names images only: no file of the context, no secret. Its answer counts only
+    /// if nothing changed (<see cref="BeforeChecksAsync"/>). The task never fails: null when the
+    /// question could not be asked.
+    /// </summary>
+    public static Task<EngineAnswer?> AskEarly(ImageBuildOptions options, BuildRequest request, CancellationToken cancellationToken)
+    {
+        var path = BuildRecords.PathOf(request.ImageIdFile, RecordName);
+        if (!MaySkip(request) || !File.Exists(path))
+        {
+            return Task.FromResult<EngineAnswer?>(null);
+        }
+
+        return Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var names = (BuildRecords.Read(path) ?? string.Empty).Split('\n')
+                        .Where(l => l.StartsWith("name ", StringComparison.Ordinal))
+                        .Select(l => l.Substring("name ".Length))
+                        .ToArray();
+                    var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
+                    return names.Length == 0 ? null : new EngineAnswer(client.Executable, names, await client.ImageIdsAsync(names, cancellationToken));
+                }
+                catch (Exception)
+                {
+                    // Whatever failed here, the build meets it again where it reports it.
+                    return null;
+                }
+            },
+            CancellationToken.None);
+    }
+
+    /// <summary>
     /// A publish that changes nothing, found before the checks: when the engine is known from its
     /// record (no client started) and every input is as it was at the last proven build, the checks
     /// before the build would find what they found then, nothing, since they read only these inputs;
-    /// they are not run again (the Dockerfile's warnings are reported again). The engine is then
-    /// asked, in one call, whether the image is still there. Null when anything differs, and the
-    /// build goes on as usual, checks first.
+    /// they are not run again (the Dockerfile's warnings are reported again). What the engine
+    /// answered (<see cref="AskEarly"/>) then decides. Null when anything differs, and the build
+    /// goes on as usual, checks first.
     /// </summary>
     public static async Task<(Engine Engine, string ImageId)?> BeforeChecksAsync(
         IBuildLog log,
@@ -102,9 +143,9 @@ internal sealed class UpToDateCheck
         IReadOnlyList<DeclaredSecret> secrets,
         IReadOnlyDictionary<string, byte[]> values,
         SecretRotation? rotation,
-        CancellationToken cancellationToken)
+        Task<EngineAnswer?> asking)
     {
-        if (rotation is null || !File.Exists(BuildRecords.PathOf(request.ImageIdFile, RecordName)) || Engine.FromRecord(options, request) is not { } engine)
+        if (rotation is null || Engine.FromRecord(options, request) is not { } engine)
         {
             return null;
         }
@@ -120,9 +161,14 @@ internal sealed class UpToDateCheck
             return null;
         }
 
-        var check = For(request, secrets, values, rotation, engine, dockerfile, ImageBuilder.BaseImageOf(request, dockerfile));
+        var baseImage = ImageBuilder.BaseImageOf(request, dockerfile);
+        var check = For(request, secrets, values, rotation, engine, dockerfile, baseImage);
         var warnings = LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets);
-        if (check.Recorded() is null || warnings.Any(w => w.Severity == Severity.Error) || await check.FindAsync(engine.Client, cancellationToken) is not { } imageId)
+        if (await asking is not { } answer
+            || answer.Client != engine.Client.Executable
+            || !answer.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
+            || warnings.Any(w => w.Severity == Severity.Error)
+            || check.Match(answer.Ids) is not { } imageId)
         {
             return null;
         }
@@ -131,21 +177,30 @@ internal sealed class UpToDateCheck
         return (engine, imageId);
     }
 
+    /// <summary>Whether the build may be skipped at all: not one that must reach past its cache or that exports something.</summary>
+    private static bool MaySkip(BuildRequest request) =>
+        !request.Pull && !request.NoCache && request.CacheTo.Count == 0 && request.MetadataFile is null && request.Platforms.Count <= 1;
+
+    private static IReadOnlyList<string> NamesToAsk(IReadOnlyList<string> references, string? baseImage) =>
+        baseImage is null ? references : [.. references, baseImage];
+
     /// <summary>The image id when the image is up to date: the same inputs as the last proven build, and the engine still has its image under every tag.</summary>
-    public async Task<string?> FindAsync(DockerClient client, CancellationToken cancellationToken)
+    public async Task<string?> FindAsync(DockerClient client, CancellationToken cancellationToken) =>
+        Recorded() is null ? null : Match(await client.ImageIdsAsync(NamesToAsk(_references, _baseImage), cancellationToken));
+
+    /// <summary>
+    /// The recorded image id when the inputs are those of the last proven build and the engine's
+    /// ids (of every reference, then the base image, as <see cref="NamesToAsk"/> orders them) are
+    /// the recorded ones; otherwise null.
+    /// </summary>
+    private string? Match(IReadOnlyList<string>? ids)
     {
-        if (Recorded() is not var (imageId, baseId))
+        if (Recorded() is not { } recorded || ids is null || ids.Count != _references.Count + (_baseImage is null ? 0 : 1))
         {
             return null;
         }
 
-        var names = _baseImage is null ? _references : _references.Concat([_baseImage]).ToArray();
-        var ids = await client.ImageIdsAsync(names, cancellationToken);
-        if (ids is null || ids.Count != names.Count)
-        {
-            return null;
-        }
-
+        var (imageId, baseId) = recorded;
         var tagsHold = ids.Take(_references.Count).All(id => id == imageId);
         var baseHolds = _baseImage is null ? baseId == "-" : ids[ids.Count - 1] == baseId;
         return tagsHold && baseHolds ? imageId : null;
@@ -174,7 +229,9 @@ internal sealed class UpToDateCheck
             return;
         }
 
-        BuildRecords.Write(_path, $"{Header}\nkey {_key}\nimage {imageId}\nbase {baseImageId ?? "-"}\n");
+        // The names come last, one a line: what the next build asks the engine before it has read anything else.
+        var names = string.Concat(NamesToAsk(_references, _baseImage).Select(n => "name " + n + "\n"));
+        BuildRecords.Write(_path, $"{Header}\nkey {_key}\nimage {imageId}\nbase {baseImageId ?? "-"}\n{names}");
     }
 
     /// <summary>Removes the record (a build that failed or was not proven: the next one builds).</summary>
