@@ -16,8 +16,9 @@ internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, 
 /// A publish that changes nothing builds nothing, as MSBuild skips a target whose inputs are older
 /// than its outputs. After a proven build this records, under obj/, a hash of everything the build
 /// depended on: the build's arguments, the Dockerfile, the .dockerignore, the size and time of
-/// every context file the Dockerfile can take (its COPY and ADD sources and bind mounts), a keyed fingerprint of the secrets' values, the client and
-/// engine, and the task assembly's version; with the image id and the base image's id. The next
+/// every context file the Dockerfile can take (its COPY and ADD sources and bind mounts), a keyed
+/// fingerprint of the secrets' values, the client and engine, and the task assembly's version;
+/// with the image id, the base image's id and the names to ask the engine about. The next
 /// build with the same hash asks the engine, in one call, whether every tag still names that image
 /// and the base name still names that base; only then is the image taken as it is, neither built
 /// nor scanned. Whatever the engine says otherwise (an image removed, a base image pulled anew, a
@@ -93,8 +94,8 @@ internal sealed class UpToDateCheck
     /// <summary>
     /// Asks the engine, as early as a build can (before the secrets are read), which images the
     /// last proven build's names (its tags and base image, as its record lists them) stand for
-    /// now, when there is such a build to compare with: a
-    /// publish that changes nothing then waits for the engine only while it compares its inputs.
+    /// now, when there is such a build to compare with: a publish that changes nothing then waits
+    /// for the engine only while it compares its inputs.
     /// The question names images only: no file of the context, no secret. Its answer counts only
     /// if nothing changed (<see cref="BeforeChecksAsync"/>). The task never fails: null when the
     /// question could not be asked.
@@ -242,5 +243,4 @@ internal sealed class UpToDateCheck
             File.Delete(_path);
         }
     }
-
 }

@@ -208,6 +208,55 @@ public sealed class UpToDateCheckTests
         Assert.IsNull(await FindAsync(Check()));
     }
 
+    private ImageBuildOptions Options => new() { DockerCli = _docker.Path, GetEnvironmentVariable = name => name == "HOME" ? _folder : null };
+
+    /// <summary>The engine as a probe described it a moment ago: what lets a publish decide before its checks.</summary>
+    private void RecordEngine() =>
+        EngineRecord.For(Request.ImageIdFile, Engine().Client, Options).Write(new DockerClientInfo("20.10.24", "20.10.24", false));
+
+    private async Task<(Engine Engine, string ImageId)?> BeforeChecksAsync() =>
+        await UpToDateCheck.BeforeChecksAsync(new RecordingLog(), Options, Request, Secrets, _values, Rotation, UpToDateCheck.AskEarly(Options, Request, CancellationToken.None));
+
+    [TestMethod]
+    public async Task Without_a_proven_build_the_engine_is_not_asked_before_the_checks()
+    {
+        RecordEngine();
+
+        Assert.IsNull(await UpToDateCheck.AskEarly(Options, Request, CancellationToken.None));
+        Assert.IsNull(await BeforeChecksAsync());
+        Assert.AreEqual(0, _docker.Invocations.Count);
+    }
+
+    [TestMethod]
+    public async Task Nothing_changed_is_decided_before_the_checks_with_one_call_to_the_engine()
+    {
+        RecordEngine();
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        var unchanged = await BeforeChecksAsync();
+
+        Assert.AreEqual(FakeDocker.ImageId, unchanged?.ImageId);
+        CollectionAssert.AreEqual(new[] { "image inspect --format {{.Id}} consumer:latest consumer:1.0 base:1" }, _docker.Invocations.ToArray());
+    }
+
+    [TestMethod]
+    public async Task A_changed_input_is_not_decided_before_the_checks()
+    {
+        RecordEngine();
+        Check().Record(FakeDocker.ImageId, BaseId);
+        File.AppendAllText(Path.Combine(_folder, "Dockerfile"), "RUN true\n");
+
+        Assert.IsNull(await BeforeChecksAsync());
+    }
+
+    [TestMethod]
+    public async Task Without_the_engine_s_record_nothing_is_decided_before_the_checks()
+    {
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        Assert.IsNull(await BeforeChecksAsync());
+    }
+
     [TestMethod]
     public void The_record_holds_no_form_of_the_secret()
     {
