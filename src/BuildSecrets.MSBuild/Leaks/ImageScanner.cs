@@ -54,8 +54,14 @@ internal sealed record ScanResult(IReadOnlyList<LeakFinding> Leaks, int LayersSc
 /// </summary>
 internal sealed record LayerShortcuts(ISet<string> BaseLayers, ISet<string> CleanLayers, IReadOnlyDictionary<string, string> EntryDiffIds)
 {
-    public static LayerShortcuts BaseOnly(IEnumerable<string> baseLayers) =>
-        new(new HashSet<string>(baseLayers, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal));
+    /// <summary>The base image's layers by chain id, in order (<see cref="LegacyLayerIds"/>): how a classic archive's base layers are told before they are read.</summary>
+    public IReadOnlyDictionary<string, string> BaseChainIds { get; init; } = new Dictionary<string, string>();
+
+    public static LayerShortcuts BaseOnly(IReadOnlyList<string> baseLayers) =>
+        new(new HashSet<string>(baseLayers, StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal), new Dictionary<string, string>(StringComparer.Ordinal))
+        {
+            BaseChainIds = LegacyLayerIds.ChainIds(baseLayers),
+        };
 }
 
 /// <summary>
@@ -76,7 +82,7 @@ internal sealed class ImageScanner
     private readonly MultiPatternSearch _search;
 
     public ImageScanner(IReadOnlyList<Needle> needles, ISet<string> baseLayerDiffIds)
-        : this(needles, LayerShortcuts.BaseOnly(baseLayerDiffIds))
+        : this(needles, LayerShortcuts.BaseOnly(baseLayerDiffIds.ToArray()))
     {
     }
 
@@ -96,6 +102,7 @@ internal sealed class ImageScanner
         var skipped = 0;
         var provenEarlier = 0;
         var assumed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var baseByJson = new Dictionary<string, string>(StringComparer.Ordinal);
         long bytes = 0;
         var buffer = new byte[ChunkSize];
 
@@ -109,6 +116,17 @@ internal sealed class ImageScanner
 
             var name = tar.Name;
             var isBlob = name.StartsWith("blobs/sha256/", StringComparison.Ordinal);
+            if (LegacyLayerIds.FolderOfJson(name) is { } folder && _shortcuts.BaseChainIds.Count > 0 && tar.Size <= MetadataLimit)
+            {
+                // A classic layout's layer folder: its json tells whether the layer that follows is a base layer.
+                if (LegacyLayerIds.BaseLayerOf(folder, tar.ReadAll(MetadataLimit), _shortcuts.BaseChainIds) is { } baseDiffId)
+                {
+                    baseByJson[folder + "/layer.tar"] = baseDiffId;
+                }
+
+                continue;
+            }
+
             if (!isBlob && !name.EndsWith(".tar", StringComparison.Ordinal))
             {
                 if (name.EndsWith(".json", StringComparison.Ordinal) && tar.Size <= MetadataLimit)
@@ -124,6 +142,7 @@ internal sealed class ImageScanner
             // unread: its bytes are passed over, never decompressed nor searched.
             var namedDiffId = NamedDiffId(name);
             var knownDiffId = namedDiffId is not null && IsShortcut(namedDiffId) ? namedDiffId
+                : baseByJson.TryGetValue(name, out var proven) ? proven
                 : _shortcuts.EntryDiffIds.TryGetValue(name, out var recorded) ? recorded : null;
             if (knownDiffId is not null && IsShortcut(knownDiffId))
             {

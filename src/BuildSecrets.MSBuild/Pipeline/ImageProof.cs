@@ -99,7 +99,7 @@ internal sealed class ImageProof(IBuildLog log, DockerClient client, SecretRedac
     /// streamed from <c>docker save</c>, read ahead of the scanner so that docker is not held up while
     /// it searches. The benchmark calls it too.
     /// </summary>
-    public static Task<ScanResult> ScanAsync(DockerClient client, string imageId, IReadOnlyCollection<string> baseLayers, IReadOnlyList<Needle> needles, CancellationToken cancellationToken) =>
+    public static Task<ScanResult> ScanAsync(DockerClient client, string imageId, IReadOnlyList<string> baseLayers, IReadOnlyList<Needle> needles, CancellationToken cancellationToken) =>
         ScanAsync(client, imageId, LayerShortcuts.BaseOnly(baseLayers), needles, cancellationToken);
 
     /// <summary>Scans an image leaving out the layers <paramref name="shortcuts"/> names (the base image's, those proven clean earlier).</summary>

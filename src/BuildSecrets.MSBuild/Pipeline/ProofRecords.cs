@@ -76,10 +76,11 @@ internal sealed class ProofRecords
     public bool Proven(string imageId) => _images.Contains(imageId, StringComparer.Ordinal);
 
     /// <summary>What a scan of an image on these base layers may leave unread.</summary>
-    public LayerShortcuts Shortcuts(IEnumerable<string> baseLayers) => new(
-        new HashSet<string>(baseLayers, StringComparer.Ordinal),
-        new HashSet<string>(_layers, StringComparer.Ordinal),
-        new Dictionary<string, string>(_entries, StringComparer.Ordinal));
+    public LayerShortcuts Shortcuts(IReadOnlyList<string> baseLayers) => LayerShortcuts.BaseOnly(baseLayers) with
+    {
+        CleanLayers = new HashSet<string>(_layers, StringComparer.Ordinal),
+        EntryDiffIds = new Dictionary<string, string>(_entries, StringComparer.Ordinal),
+    };
 
     /// <summary>Records what a scan proved: its clean layers, its entries, and the image when it is clean as a whole.</summary>
     public void Record(string? cleanImageId, ScanResult result)
