@@ -1,4 +1,3 @@
-using System.IO;
 using System.Text.RegularExpressions;
 using BuildSecrets.MSBuild.Diagnostics;
 using BuildSecrets.MSBuild.Docker;
@@ -56,24 +55,17 @@ internal sealed class CachedSteps(string recordFile, SecretRotation? rotation)
             return;
         }
 
-        var lines = values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => v.Key + "=" + rotation.Version(v.Value));
-        Directory.CreateDirectory(Path.GetDirectoryName(recordFile)!);
-        File.WriteAllText(recordFile, string.Join("\n", lines) + "\n");
+        // Ids and versions are plain names and hex: the fields read back as written.
+        BuildRecords.WriteFields(recordFile, values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => new KeyValuePair<string, string>(v.Key, rotation.Version(v.Value))));
     }
 
+    /// <summary>The recorded version of each secret; none when there is no record (or it cannot be read: every cached step is then warned about).</summary>
     private Dictionary<string, string> Read()
     {
         var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (File.Exists(recordFile))
+        foreach (var field in BuildRecords.ReadFields(recordFile) ?? [])
         {
-            foreach (var line in File.ReadAllLines(recordFile))
-            {
-                var equals = line.IndexOf('=');
-                if (equals > 0)
-                {
-                    recorded[line.Substring(0, equals)] = line.Substring(equals + 1);
-                }
-            }
+            recorded[field.Key] = field.Value;
         }
 
         return recorded;
