@@ -29,6 +29,9 @@ internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, 
 internal sealed class UpToDateCheck
 {
     private const string Header = "buildsecrets up-to-date 1";
+
+    /// <summary>One record: the inputs' key, the image and base image ids, and the names to ask the engine about.</summary>
+    private sealed record Entry(string Key, string ImageId, string BaseId, IReadOnlyList<string> Names);
     private const string RecordName = "up-to-date";
 
     private readonly string? _path;
@@ -113,12 +116,13 @@ internal sealed class UpToDateCheck
             {
                 try
                 {
-                    var names = (BuildRecords.Read(path) ?? string.Empty).Split('\n')
-                        .Where(l => l.StartsWith("name ", StringComparison.Ordinal))
-                        .Select(l => l.Substring("name ".Length))
-                        .ToArray();
+                    if (ReadRecord(path) is not { Names.Count: > 0 } record)
+                    {
+                        return null;
+                    }
+
                     var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
-                    return names.Length == 0 ? null : new EngineAnswer(client.Executable, names, await client.ImageIdsAsync(names, cancellationToken));
+                    return new EngineAnswer(client.Executable, record.Names, await client.ImageIdsAsync(record.Names, cancellationToken));
                 }
                 catch (Exception)
                 {
@@ -169,7 +173,8 @@ internal sealed class UpToDateCheck
             || answer.Client != engine.Client.Executable
             || !answer.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
             || warnings.Any(w => w.Severity == Severity.Error)
-            || check.Match(answer.Ids) is not { } imageId)
+            || check.Recorded() is not { } recorded
+            || check.Match(recorded, answer.Ids) is not { } imageId)
         {
             return null;
         }
@@ -187,38 +192,44 @@ internal sealed class UpToDateCheck
 
     /// <summary>The image id when the image is up to date: the same inputs as the last proven build, and the engine still has its image under every tag.</summary>
     public async Task<string?> FindAsync(DockerClient client, CancellationToken cancellationToken) =>
-        Recorded() is null ? null : Match(await client.ImageIdsAsync(NamesToAsk(_references, _baseImage), cancellationToken));
+        Recorded() is { } recorded ? Match(recorded, await client.ImageIdsAsync(NamesToAsk(_references, _baseImage), cancellationToken)) : null;
 
     /// <summary>
     /// The recorded image id when the inputs are those of the last proven build and the engine's
     /// ids (of every reference, then the base image, as <see cref="NamesToAsk"/> orders them) are
     /// the recorded ones; otherwise null.
     /// </summary>
-    private string? Match(IReadOnlyList<string>? ids)
+    private string? Match(Entry recorded, IReadOnlyList<string>? ids)
     {
-        if (Recorded() is not { } recorded || ids is null || ids.Count != _references.Count + (_baseImage is null ? 0 : 1))
+        if (ids is null || ids.Count != _references.Count + (_baseImage is null ? 0 : 1))
         {
             return null;
         }
 
-        var (imageId, baseId) = recorded;
-        var tagsHold = ids.Take(_references.Count).All(id => id == imageId);
-        var baseHolds = _baseImage is null ? baseId == "-" : ids[ids.Count - 1] == baseId;
-        return tagsHold && baseHolds ? imageId : null;
+        var tagsHold = ids.Take(_references.Count).All(id => id == recorded.ImageId);
+        var baseHolds = _baseImage is null ? recorded.BaseId == "-" : ids[ids.Count - 1] == recorded.BaseId;
+        return tagsHold && baseHolds ? recorded.ImageId : null;
     }
 
-    /// <summary>The image and base image ids of the last proven build when its inputs were these, or null.</summary>
-    private (string ImageId, string BaseId)? Recorded()
+    /// <summary>The last proven build's record when its inputs were these, or null.</summary>
+    private Entry? Recorded() => _path is not null && ReadRecord(_path) is { } record && record.Key == _key ? record : null;
+
+    /// <summary>What a record holds (as <see cref="Record"/> writes it), or null when there is none or it is not one.</summary>
+    private static Entry? ReadRecord(string path)
     {
-        if (_path is null || BuildRecords.Read(_path) is not { } text)
+        if (BuildRecords.Read(path) is not { } text)
         {
             return null;
         }
 
         var lines = text.Split('\n');
-        return lines.Length < 4 || lines[0] != Header || lines[1] != "key " + _key || !lines[2].StartsWith("image ", StringComparison.Ordinal) || !lines[3].StartsWith("base ", StringComparison.Ordinal)
-            ? null
-            : (lines[2].Substring("image ".Length), lines[3].Substring("base ".Length));
+        if (lines.Length < 4 || lines[0] != Header || !lines[1].StartsWith("key ", StringComparison.Ordinal) || !lines[2].StartsWith("image ", StringComparison.Ordinal) || !lines[3].StartsWith("base ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var names = lines.Skip(4).Where(l => l.StartsWith("name ", StringComparison.Ordinal)).Select(l => l.Substring("name ".Length)).ToArray();
+        return new Entry(lines[1].Substring("key ".Length), lines[2].Substring("image ".Length), lines[3].Substring("base ".Length), names);
     }
 
     /// <summary>Records the inputs of a proven, tagged image.</summary>
