@@ -39,7 +39,7 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
         }
         else
         {
-            log.Detail("BuildSecrets: the client {0} and its engine as probed less than {1} minutes ago ({2}): nothing that picks them changed since, so they were not asked again.", client.Executable, EngineRecord.Lifetime.TotalMinutes, record.Path);
+            LogRecorded(log, client, record);
         }
 
         RefuseWhatTheModeCannotHonour(options, request, mode);
@@ -51,18 +51,20 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
     /// client; null when there is no such answer (or it would be refused: the full connection
     /// reports why).
     /// </summary>
-    public static Engine? FromRecord(ImageBuildOptions options, BuildRequest request)
+    public static Engine? FromRecord(IBuildLog log, ImageBuildOptions options, BuildRequest request)
     {
         try
         {
             var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
-            if (EngineRecord.For(request.ImageIdFile, client, options).Read() is not { } info)
+            var record = EngineRecord.For(request.ImageIdFile, client, options);
+            if (record.Read() is not { } info)
             {
                 return null;
             }
 
             var mode = info.ChooseMode(options.DockerCli);
             RefuseWhatTheModeCannotHonour(options, request, mode);
+            LogRecorded(log, client, record);
             return new Engine(client, info, mode);
         }
         catch (BuildSecretsException)
@@ -70,6 +72,9 @@ internal sealed record Engine(DockerClient Client, DockerClientInfo Info, BuildM
             return null;
         }
     }
+
+    private static void LogRecorded(IBuildLog log, DockerClient client, EngineRecord record) =>
+        log.Detail("BuildSecrets: the client {0} and its engine as probed less than {1} minutes ago ({2}): nothing that picks them changed since, so they were not asked again.", client.Executable, EngineRecord.Lifetime.TotalMinutes, record.Path);
 
     private static void RefuseWhatTheModeCannotHonour(ImageBuildOptions options, BuildRequest request, BuildMode mode)
     {

@@ -57,10 +57,11 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         // 2. Read the secrets: the values stay in this process's memory, searched for, never logged.
         var values = SecretReader.ReadAll(input.Secrets);
         var rotation = SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows);
-        if (await UpToDateCheck.BeforeChecksAsync(log, options, request, input.Secrets, values, rotation, asking) is { } unchanged)
+        var early = await UpToDateCheck.BeforeChecksAsync(log, options, request, input.Secrets, values, rotation, asking);
+        if (early?.ImageId is { } unchanged)
         {
             // Nothing is logged from docker unless it pushes: only then is the log masked.
-            return await ReuseAsync(request, unchanged.Engine, unchanged.ImageId, options.Registry is null ? new SecretRedactor() : SecretRedactor.For(values), graceful);
+            return await ReuseAsync(request, early.Engine, unchanged, options.Registry is null ? new SecretRedactor() : SecretRedactor.For(values), graceful);
         }
 
         var redactor = SecretRedactor.For(values);
@@ -71,11 +72,12 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
             return null;
         }
 
-        // 4. Build an untagged image, unless nothing changed since the last proven one.
-        var engine = await Engine.ConnectAsync(log, options, request, graceful);
+        // 4. Build an untagged image, unless nothing changed since the last proven one (decided
+        // above already when the engine was known from its record).
+        var engine = early?.Engine ?? await Engine.ConnectAsync(log, options, request, graceful);
         var publisher = new ImagePublisher(log, engine, redactor);
-        var upToDate = UpToDateCheck.For(request, input.Secrets, values, rotation, engine, dockerfile, ImageBuilder.BaseImageOf(request, dockerfile));
-        if (await upToDate.FindAsync(engine.Client, graceful) is { } current)
+        var upToDate = early?.Check ?? UpToDateCheck.For(request, input.Secrets, values, rotation, engine, dockerfile, ImageBuilder.BaseImageOf(request, dockerfile));
+        if (early is null && await upToDate.FindAsync(engine.Client, graceful) is { } current)
         {
             return await ReuseAsync(request, engine, current, redactor, graceful);
         }

@@ -9,6 +9,9 @@ using BuildSecrets.MSBuild.Secrets;
 
 namespace BuildSecrets.MSBuild.Pipeline;
 
+/// <summary>What the up-to-date check found before the checks: the engine (from its record), the check of this build's inputs, and the image when it is up to date.</summary>
+internal sealed record EarlyDecision(Engine Engine, UpToDateCheck Check, string? ImageId);
+
 /// <summary>What the engine said of image names: their ids in the order asked, or null when it lacked any.</summary>
 internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, IReadOnlyList<string>? Ids);
 
@@ -138,10 +141,12 @@ internal sealed class UpToDateCheck
     /// record (no client started) and every input is as it was at the last proven build, the checks
     /// before the build would find what they found then, nothing, since they read only these inputs;
     /// they are not run again (the Dockerfile's warnings are reported again). What the engine
-    /// answered (<see cref="AskEarly"/>) then decides. Null when anything differs, and the build
-    /// goes on as usual, checks first.
+    /// answered (<see cref="AskEarly"/>) then decides. Null when the engine is not known from its
+    /// record (or the Dockerfile cannot be read): the build goes on as usual, and asks after its
+    /// checks. Otherwise the engine and this build's check, for the build to go on with, and the
+    /// image when it is up to date.
     /// </summary>
-    public static async Task<(Engine Engine, string ImageId)?> BeforeChecksAsync(
+    public static async Task<EarlyDecision?> BeforeChecksAsync(
         IBuildLog log,
         ImageBuildOptions options,
         BuildRequest request,
@@ -150,7 +155,7 @@ internal sealed class UpToDateCheck
         SecretRotation? rotation,
         Task<EngineAnswer?> asking)
     {
-        if (rotation is null || Engine.FromRecord(options, request) is not { } engine)
+        if (rotation is null || Engine.FromRecord(log, options, request) is not { } engine)
         {
             return null;
         }
@@ -169,18 +174,19 @@ internal sealed class UpToDateCheck
         var baseImage = ImageBuilder.BaseImageOf(request, dockerfile);
         var check = For(request, secrets, values, rotation, engine, dockerfile, baseImage);
         var warnings = LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets);
-        if (await asking is not { } answer
-            || answer.Client != engine.Client.Executable
-            || !answer.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
-            || warnings.Any(w => w.Severity == Severity.Error)
-            || check.Recorded() is not { } recorded
-            || check.Match(recorded, answer.Ids) is not { } imageId)
+        var imageId = await asking is { } answer
+            && answer.Client == engine.Client.Executable
+            && answer.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
+            && !warnings.Any(w => w.Severity == Severity.Error)
+            && check.Recorded() is { } recorded
+                ? check.Match(recorded, answer.Ids)
+                : null;
+        if (imageId is not null)
         {
-            return null;
+            log.ReportAll(warnings);
         }
 
-        log.ReportAll(warnings);
-        return (engine, imageId);
+        return new EarlyDecision(engine, check, imageId);
     }
 
     /// <summary>Whether the build may be skipped at all: not one that must reach past its cache or that exports something.</summary>
