@@ -81,6 +81,11 @@ public sealed class PackageMetadataTests
     [TestMethod]
     [DataRow("net472")]
     [DataRow("net8.0")]
+    [DataRow("net10.0/linux-x64")]
+    [DataRow("net10.0/linux-arm64")]
+    [DataRow("net10.0/osx-x64")]
+    [DataRow("net10.0/osx-arm64")]
+    [DataRow("net10.0/win-x64")]
     public async Task The_symbols_package_holds_the_task_pdb_with_Source_Link_to_the_commit(string framework)
     {
         using var symbols = ZipFile.OpenRead(await PackageFeed.SymbolsPackageFileAsync());
@@ -106,5 +111,18 @@ public sealed class PackageMetadataTests
             urls,
             string.Join(", ", urls));
         Assert.IsTrue(reader.Documents.Count > 10, $"{reader.Documents.Count} documents");
+
+        // The pdb is the one the assembly names in its debug directory: a debugger finds it by that id.
+        using var package = ZipFile.OpenRead(await PackageFeed.PackageFileAsync());
+        var assembly = new MemoryStream();
+        using (var stream = package.GetEntry($"tasks/{framework}/BuildSecrets.MSBuild.dll")!.Open())
+        {
+            stream.CopyTo(assembly);
+        }
+
+        assembly.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(assembly);
+        var codeView = pe.ReadCodeViewDebugDirectoryData(pe.ReadDebugDirectory().First(e => e.Type == System.Reflection.PortableExecutable.DebugDirectoryEntryType.CodeView));
+        CollectionAssert.AreEqual(codeView.Guid.ToByteArray(), reader.DebugMetadataHeader!.Id.Take(16).ToArray(), "the pdb is not the assembly's");
     }
 }

@@ -33,6 +33,16 @@ public sealed class PackageTests
                 "buildTransitive/BuildSecrets.MSBuild.props",
                 "buildTransitive/BuildSecrets.MSBuild.targets",
                 "icon.png",
+                "tasks/net10.0/linux-arm64/BuildSecrets.MSBuild.dll",
+                "tasks/net10.0/linux-arm64/CliWrap.dll",
+                "tasks/net10.0/linux-x64/BuildSecrets.MSBuild.dll",
+                "tasks/net10.0/linux-x64/CliWrap.dll",
+                "tasks/net10.0/osx-arm64/BuildSecrets.MSBuild.dll",
+                "tasks/net10.0/osx-arm64/CliWrap.dll",
+                "tasks/net10.0/osx-x64/BuildSecrets.MSBuild.dll",
+                "tasks/net10.0/osx-x64/CliWrap.dll",
+                "tasks/net10.0/win-x64/BuildSecrets.MSBuild.dll",
+                "tasks/net10.0/win-x64/CliWrap.dll",
                 "tasks/net472/BuildSecrets.MSBuild.dll",
                 "tasks/net472/CliWrap.dll",
                 "tasks/net472/Microsoft.Bcl.AsyncInterfaces.dll",
@@ -59,6 +69,11 @@ public sealed class PackageTests
     [TestMethod]
     [DataRow("net472")]
     [DataRow("net8.0")]
+    [DataRow("net10.0/linux-x64")]
+    [DataRow("net10.0/linux-arm64")]
+    [DataRow("net10.0/osx-x64")]
+    [DataRow("net10.0/osx-arm64")]
+    [DataRow("net10.0/win-x64")]
     public async Task Every_assembly_the_task_needs_is_shipped_beside_it_or_provided_by_the_runtime_or_MSBuild(string framework)
     {
         using var package = ZipFile.OpenRead(await PackageFeed.PackageFileAsync());
@@ -86,7 +101,7 @@ public sealed class PackageTests
                 var provided = names.Contains(name)
                     || name.StartsWith("Microsoft.Build", StringComparison.Ordinal)
                     || name is "mscorlib" or "netstandard" or "System" or "System.Core" or "System.Runtime" or "System.Management" or "Microsoft.Win32.Primitives"
-                    || (framework == "net8.0" && (name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.Win32.", StringComparison.Ordinal)))
+                    || (framework != "net472" && (name.StartsWith("System.", StringComparison.Ordinal) || name.StartsWith("Microsoft.Win32.", StringComparison.Ordinal)))
                     || (framework == "net472" && name is "System.Xml" or "System.Xml.Linq" or "System.Numerics" or "System.Runtime.InteropServices.RuntimeInformation" or "System.ComponentModel.Composition");
                 if (!provided)
                 {
