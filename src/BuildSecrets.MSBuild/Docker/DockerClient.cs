@@ -227,8 +227,8 @@ internal sealed class DockerClient
             : output.ToString().Split(LineBreaks, StringSplitOptions.RemoveEmptyEntries).Select(l => ImageId(l.Trim())).ToArray();
     }
 
-    /// <summary>An image id as docker and its --iidfile write it: Podman's inspect leaves out the 'sha256:' its --iidfile writes.</summary>
-    private static string ImageId(string id) => id.Length == 64 && id.IndexOf(':') < 0 ? "sha256:" + id : id;
+    /// <summary>An image id as docker and its --iidfile write it: Podman's inspect (and its compatible API) leaves out the 'sha256:' its --iidfile writes.</summary>
+    internal static string ImageId(string id) => id.Length == 64 && id.IndexOf(':') < 0 ? "sha256:" + id : id;
 
     /// <summary>Runs BuildKit's build checks (<c>buildx build --check</c>) and returns their findings.</summary>
     public async Task<BuildCheckRun> CheckAsync(IReadOnlyList<string> buildArguments, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.IO;
+using BuildSecrets.MSBuild.Docker;
 
 namespace BuildSecrets.MSBuild.Pipeline;
 
@@ -22,8 +23,6 @@ internal static class EngineFingerprint
         "/Applications/Docker.app/Contents/Resources/cli-plugins",
     ];
 
-    private const string DefaultSocket = "/var/run/docker.sock";
-
     /// <summary>The key of the engine record for a client started from <paramref name="executable"/>.</summary>
     public static string Of(string executable, Func<string, string?> getEnvironmentVariable, bool windows)
     {
@@ -33,7 +32,7 @@ internal static class EngineFingerprint
             key.Add(variable, getEnvironmentVariable(variable));
         }
 
-        var configFolder = ConfigFolder(getEnvironmentVariable, windows);
+        var configFolder = EngineSocket.ConfigFolder(getEnvironmentVariable, windows);
         if (configFolder is not null)
         {
             key.AddFileStamp("config", Path.Combine(configFolder, "config.json"));
@@ -53,28 +52,8 @@ internal static class EngineFingerprint
     }
 
     /// <summary>The unix socket the engine is reached through, or null for a named pipe, tcp or ssh.</summary>
-    internal static string? Socket(string? dockerHost, bool windows)
-    {
-        if (string.IsNullOrEmpty(dockerHost))
-        {
-            return windows ? null : DefaultSocket;
-        }
-
-        const string Unix = "unix://";
-        return dockerHost!.StartsWith(Unix, StringComparison.Ordinal) ? dockerHost.Substring(Unix.Length) : null;
-    }
-
-    /// <summary>The client's configuration folder ($DOCKER_CONFIG, else ~/.docker); null without a home folder.</summary>
-    private static string? ConfigFolder(Func<string, string?> getEnvironmentVariable, bool windows)
-    {
-        if (getEnvironmentVariable("DOCKER_CONFIG") is { Length: > 0 } config)
-        {
-            return config;
-        }
-
-        var home = getEnvironmentVariable(windows ? "USERPROFILE" : "HOME");
-        return string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".docker");
-    }
+    internal static string? Socket(string? dockerHost, bool windows) =>
+        string.IsNullOrEmpty(dockerHost) ? (windows ? null : EngineSocket.DefaultSocket) : EngineSocket.UnixPath(dockerHost!);
 
     private static IEnumerable<string> PluginFolders(string? configFolder, Func<string, string?> getEnvironmentVariable, bool windows)
     {

@@ -12,8 +12,11 @@ namespace BuildSecrets.MSBuild.Pipeline;
 /// <summary>What the up-to-date check found before the checks: the engine (from its record), the check of this build's inputs, and the image when it is up to date.</summary>
 internal sealed record EarlyDecision(Engine Engine, UpToDateCheck Check, string? ImageId);
 
-/// <summary>What the engine said of image names: their ids in the order asked, or null when it lacked any.</summary>
-internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, IReadOnlyList<string>? Ids);
+/// <summary>
+/// What the engine said of image names: their ids in the order asked, or null when it lacked any;
+/// asked through its unix socket (<see cref="Socket"/>), or through the client when that is null.
+/// </summary>
+internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, IReadOnlyList<string>? Ids, string? Socket = null);
 
 /// <summary>
 /// A publish that changes nothing builds nothing, as MSBuild skips a target whose inputs are older
@@ -22,12 +25,12 @@ internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, 
 /// every context file the Dockerfile can take (its COPY and ADD sources and bind mounts), a keyed
 /// fingerprint of the secrets' values, the client and engine, and the task assembly's version;
 /// with the image id, the base image's id and the names to ask the engine about. The next
-/// build with the same hash asks the engine, in one call, whether every tag still names that image
-/// and the base name still names that base; only then is the image taken as it is, neither built
-/// nor scanned. Whatever the engine says otherwise (an image removed, a base image pulled anew, a
-/// different engine) builds as usual. A build that must reach past its cache (DockerBuildPull,
-/// DockerBuildNoCache) or that exports something (DockerBuildCacheTo, DockerBuildMetadataFile) is
-/// never skipped.
+/// build with the same hash asks the engine (on its unix socket when it can, else in one client
+/// call) whether every tag still names that image and the base name still names that base; only
+/// then is the image taken as it is, neither built nor scanned. Whatever the engine says
+/// otherwise (an image removed, a base image pulled anew, a different engine) builds as usual. A
+/// build that must reach past its cache (DockerBuildPull, DockerBuildNoCache) or that exports
+/// something (DockerBuildCacheTo, DockerBuildMetadataFile) is never skipped.
 /// </summary>
 internal sealed class UpToDateCheck
 {
@@ -125,6 +128,20 @@ internal sealed class UpToDateCheck
                     }
 
                     var client = DockerClient.Locate(options.DockerCli, options.GetEnvironmentVariable("PATH"), options.Windows);
+#if NET
+                    if (SocketToAsk(options, request, client) is { } socket)
+                    {
+                        try
+                        {
+                            return new EngineAnswer(client.Executable, record.Names, await EngineSocket.ImageIdsAsync(socket, record.Names, cancellationToken), socket);
+                        }
+                        catch (EngineSocketException)
+                        {
+                            // The socket did not answer as the daemon does: the client is asked, as without one.
+                        }
+                    }
+#endif
+
                     return new EngineAnswer(client.Executable, record.Names, await client.ImageIdsAsync(record.Names, cancellationToken));
                 }
                 catch (Exception)
@@ -135,6 +152,39 @@ internal sealed class UpToDateCheck
             },
             CancellationToken.None);
     }
+
+#if NET
+    /// <summary>
+    /// The unix socket to ask the engine on instead of starting the client (about 2 ms instead of
+    /// 30 to 65), when that is sure to reach the engine the client would: not on Windows, for a
+    /// client named docker (a wrapper of another name may reach another engine), whose engine a
+    /// fresh record says is not Podman (which has no daemon), and whose endpoint, by the client's
+    /// own rules, is a unix socket that exists. Null otherwise: the client is asked (always on .NET
+    /// Framework, which has no unix sockets). Logs nothing: the record is read, and logged, again
+    /// before the checks.
+    /// </summary>
+    internal static string? SocketToAsk(ImageBuildOptions options, BuildRequest request, DockerClient client)
+    {
+        if (options.Windows || Path.GetFileName(client.Executable) != DockerClient.DefaultCli)
+        {
+            return null;
+        }
+
+        try
+        {
+            if (EngineRecord.For(request.ImageIdFile, client, options).Read() is not { } info || info.ChooseMode(options.DockerCli) == BuildMode.Podman)
+            {
+                return null;
+            }
+        }
+        catch (BuildSecretsException)
+        {
+            return null;
+        }
+
+        return EngineSocket.Resolve(options.GetEnvironmentVariable, options.Windows) is { } socket && File.Exists(socket) ? socket : null;
+    }
+#endif
 
     /// <summary>
     /// A publish that changes nothing, found before the checks: when the engine is known from its
@@ -174,15 +224,20 @@ internal sealed class UpToDateCheck
         var baseImage = ImageBuilder.BaseImageOf(request, dockerfile);
         var check = For(request, secrets, values, rotation, engine, dockerfile, baseImage);
         var warnings = LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets);
-        var imageId = await asking is { } answer
+        var answer = await asking;
+        var imageId = answer is not null
             && answer.Client == engine.Client.Executable
             && answer.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
             && !warnings.Any(w => w.Severity == Severity.Error)
             && check.Recorded() is { } recorded
                 ? check.Match(recorded, answer.Ids)
                 : null;
-        if (imageId is not null)
+        if (imageId is not null && answer is not null)
         {
+            log.Detail(answer.Socket is null
+                ? "BuildSecrets: the engine was asked through the client {0} whether the tags and the base image still name the recorded images."
+                : "BuildSecrets: the engine was asked through its socket unix://{0} whether the tags and the base image still name the recorded images (no client process).",
+                answer.Socket ?? answer.Client);
             log.ReportAll(warnings);
         }
 

@@ -121,6 +121,8 @@ public sealed class EngineTests
         StringAssert.Contains(again.Output, "is up to date", again.ToString());
         Assert.IsFalse(again.Output.Contains("BuildSecrets: building image", StringComparison.Ordinal), again.ToString());
         Assert.IsFalse(again.Output.Contains("BuildSecrets: scanned image", StringComparison.Ordinal), again.ToString());
+        // Docker's daemon is asked on its unix socket (no client process); Podman, which has none, through its client.
+        StringAssert.Contains(again.Output, engine.AskedLine, again.ToString());
 
         consumer.WriteProjectFile("Program.cs", File.ReadAllText(Path.Combine(consumer.ProjectFolder, "Program.cs")) + "\n// changed\n");
         var changed = await PublishAsync(engine, consumer, null);

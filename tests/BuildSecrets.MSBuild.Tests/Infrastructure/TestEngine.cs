@@ -1,3 +1,5 @@
+using BuildSecrets.MSBuild.Docker;
+
 namespace BuildSecrets.MSBuild.Tests.Infrastructure;
 
 /// <summary>
@@ -39,6 +41,18 @@ internal sealed class TestEngine
     public bool HasBuildx => Name == Docker26;
 
     public bool IsPodman => Name == Podman;
+
+    /// <summary>
+    /// The unix socket the docker client reaches this engine through, by the client's own rules (its
+    /// environment over the tests'), which the package asks directly whether an image is up to date;
+    /// null for Podman, which has no daemon.
+    /// </summary>
+    public string? Socket => IsPodman ? null : EngineSocket.Resolve(name => Environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name), windows: false);
+
+    /// <summary>What a publish that changes nothing logs of how it asked this engine: through its socket (docker), or through the client (Podman).</summary>
+    public string AskedLine => IsPodman
+        ? $"the engine was asked through the client {Cli} "
+        : $"the engine was asked through its socket unix://{Socket ?? "(no unix socket)"} ";
 
     /// <summary>The engine by name (a data row's value).</summary>
     public static TestEngine Named(string name) => name switch

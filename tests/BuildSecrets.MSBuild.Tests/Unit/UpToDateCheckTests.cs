@@ -24,6 +24,9 @@ public sealed class UpToDateCheckTests
     private string _folder = null!;
     private FakeDocker _docker = null!;
     private Dictionary<string, byte[]> _values = null!;
+    private readonly Dictionary<string, string> _environment = [];
+    private string? _cli;
+    private bool _windows;
 
     [TestInitialize]
     public void Create()
@@ -34,6 +37,9 @@ public sealed class UpToDateCheckTests
         File.WriteAllText(Path.Combine(_folder, "Dockerfile"), "FROM base:1\nCOPY app /app\nRUN --mount=type=secret,id=token true\n");
         _docker = FakeDocker.Create(inspect: Inspect);
         _values = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes(Canary) };
+        _environment["HOME"] = _folder;
+        // The fake client's engine has no daemon: nothing listens where DOCKER_HOST points unless a test starts a FakeDaemon there.
+        _environment["DOCKER_HOST"] = "unix://" + Path.Combine(_folder, "no-daemon.sock");
     }
 
     [TestCleanup]
@@ -208,15 +214,20 @@ public sealed class UpToDateCheckTests
         Assert.IsNull(await FindAsync(Check()));
     }
 
-    private ImageBuildOptions Options => new() { DockerCli = _docker.Path, GetEnvironmentVariable = name => name == "HOME" ? _folder : null };
+    private ImageBuildOptions Options => new()
+    {
+        DockerCli = _cli ?? _docker.Path,
+        GetEnvironmentVariable = name => _environment.TryGetValue(name, out var value) ? value : null,
+        Windows = _windows,
+    };
 
     /// <summary>The engine as a probe described it a moment ago: what lets a publish decide before its checks.</summary>
-    private void RecordEngine() =>
-        EngineRecord.For(Request.ImageIdFile, Engine().Client, Options).Write(new DockerClientInfo("20.10.24", "20.10.24", false));
+    private void RecordEngine(DockerClientInfo? info = null) =>
+        EngineRecord.For(Request.ImageIdFile, DockerClient.Locate(Options.DockerCli, null, Options.Windows), Options).Write(info ?? new DockerClientInfo("20.10.24", "20.10.24", false));
 
     /// <summary>The image BeforeChecksAsync found up to date, if any.</summary>
-    private async Task<string?> BeforeChecksAsync() =>
-        (await UpToDateCheck.BeforeChecksAsync(new RecordingLog(), Options, Request, Secrets, _values, Rotation, UpToDateCheck.AskEarly(Options, Request, CancellationToken.None)))?.ImageId;
+    private async Task<string?> BeforeChecksAsync(RecordingLog? log = null) =>
+        (await UpToDateCheck.BeforeChecksAsync(log ?? new RecordingLog(), Options, Request, Secrets, _values, Rotation, UpToDateCheck.AskEarly(Options, Request, CancellationToken.None)))?.ImageId;
 
     [TestMethod]
     public async Task Without_a_proven_build_the_engine_is_not_asked_before_the_checks()
@@ -234,9 +245,130 @@ public sealed class UpToDateCheckTests
         RecordEngine();
         Check().Record(FakeDocker.ImageId, BaseId);
 
-        var unchanged = await BeforeChecksAsync();
+        var log = new RecordingLog();
+
+        var unchanged = await BeforeChecksAsync(log);
 
         Assert.AreEqual(FakeDocker.ImageId, unchanged);
+        CollectionAssert.AreEqual(new[] { "image inspect --format {{.Id}} consumer:latest consumer:1.0 base:1" }, _docker.Invocations.ToArray());
+        Assert.IsTrue(log.Messages.Any(m => !m.Important && m.Text.Contains($"the engine was asked through the client {_docker.Path} ", StringComparison.Ordinal)), string.Join("\n", log.Messages));
+    }
+
+    /// <summary>A daemon that knows the recorded images, listening where DOCKER_HOST points.</summary>
+    private FakeDaemon StartDaemon(Func<string, string?>? answer = null)
+    {
+        var daemon = FakeDaemon.Start(answer ?? (line => FakeDaemon.Found(line.Contains("/base:1/", StringComparison.Ordinal) ? BaseId : FakeDocker.ImageId)));
+        _environment["DOCKER_HOST"] = "unix://" + daemon.SocketPath;
+        return daemon;
+    }
+
+    [TestMethod]
+    public async Task Nothing_changed_is_decided_before_the_checks_through_the_engine_s_socket_without_starting_the_client()
+    {
+        using var daemon = StartDaemon();
+        RecordEngine();
+        Check().Record(FakeDocker.ImageId, BaseId);
+        var log = new RecordingLog();
+
+        var unchanged = await BeforeChecksAsync(log);
+
+        Assert.AreEqual(FakeDocker.ImageId, unchanged);
+        Assert.AreEqual(0, _docker.Invocations.Count, string.Join("\n", _docker.Invocations));
+        CollectionAssert.AreEqual(
+            new[] { "GET /images/consumer:latest/json HTTP/1.0\r\n\r\n", "GET /images/consumer:1.0/json HTTP/1.0\r\n\r\n", "GET /images/base:1/json HTTP/1.0\r\n\r\n" },
+            daemon.Requests.ToArray());
+        Assert.IsTrue(log.Messages.Any(m => !m.Important && m.Text.Contains($"the engine was asked through its socket unix://{daemon.SocketPath} ", StringComparison.Ordinal)), string.Join("\n", log.Messages));
+    }
+
+    [TestMethod]
+    public async Task An_image_the_engine_s_socket_does_not_know_is_the_answer_without_asking_the_client()
+    {
+        using var daemon = StartDaemon(FakeDaemon.Missing);
+        RecordEngine();
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        var answer = await UpToDateCheck.AskEarly(Options, Request, CancellationToken.None);
+
+        Assert.AreEqual(daemon.SocketPath, answer!.Socket);
+        Assert.IsNull(answer.Ids);
+        Assert.IsNull(await BeforeChecksAsync());
+        Assert.AreEqual(0, _docker.Invocations.Count, string.Join("\n", _docker.Invocations));
+    }
+
+    [TestMethod]
+    [DataRow(null)]
+    [DataRow("HTTP/1.0 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n{\"message\":\"boom\"}")]
+    [DataRow("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"message\":\"no id\"}")]
+    public async Task A_socket_that_fails_leaves_the_question_to_the_client(string? failure)
+    {
+        using var daemon = StartDaemon(_ => failure);
+        RecordEngine();
+        Check().Record(FakeDocker.ImageId, BaseId);
+        var log = new RecordingLog();
+
+        var answer = await UpToDateCheck.AskEarly(Options, Request, CancellationToken.None);
+        var unchanged = await BeforeChecksAsync(log);
+
+        Assert.IsNull(answer!.Socket);
+        Assert.AreEqual(FakeDocker.ImageId, unchanged);
+        Assert.IsTrue(daemon.Requests.Count > 0);
+        CollectionAssert.AreEqual(
+            new[] { "image inspect --format {{.Id}} consumer:latest consumer:1.0 base:1", "image inspect --format {{.Id}} consumer:latest consumer:1.0 base:1" },
+            _docker.Invocations.ToArray());
+        Assert.IsTrue(log.Messages.Any(m => !m.Important && m.Text.Contains($"the engine was asked through the client {_docker.Path} ", StringComparison.Ordinal)), string.Join("\n", log.Messages));
+    }
+
+    [TestMethod]
+    [DataRow("podman")]
+    [DataRow("another client name")]
+    [DataRow("windows")]
+    [DataRow("no engine record")]
+    [DataRow("an expired engine record")]
+    [DataRow("no socket file")]
+    [DataRow("a tcp engine")]
+    public async Task The_socket_is_not_asked_when_it_may_not_be_the_client_s_engine(string condition)
+    {
+        using var daemon = StartDaemon();
+        switch (condition)
+        {
+            case "another client name":
+                // A wrapper of another name may reach another engine, whatever DOCKER_HOST says.
+                _cli = Path.Combine(Path.GetDirectoryName(_docker.Path)!, "docker-remote");
+                File.Copy(_docker.Path, _cli);
+                break;
+            case "windows":
+                _windows = true;
+                break;
+            case "no socket file":
+                _environment["DOCKER_HOST"] = "unix://" + Path.Combine(_folder, "gone.sock");
+                break;
+            case "a tcp engine":
+                _environment["DOCKER_HOST"] = "tcp://127.0.0.1:2375";
+                break;
+        }
+
+        switch (condition)
+        {
+            case "podman":
+                // podman-docker: Podman's client under the name docker, with no daemon behind it.
+                RecordEngine(new DockerClientInfo("4.3.1", "4.3.1", HasBuildx: false) { IsPodman = true });
+                break;
+            case "an expired engine record":
+                var written = Options with { UtcNow = () => DateTime.UtcNow - EngineRecord.Lifetime - TimeSpan.FromMinutes(1) };
+                EngineRecord.For(Request.ImageIdFile, DockerClient.Locate(Options.DockerCli, null, windows: false), written).Write(new DockerClientInfo("20.10.24", "20.10.24", false));
+                break;
+            case not "no engine record":
+                RecordEngine();
+                break;
+        }
+
+        Check().Record(FakeDocker.ImageId, BaseId);
+
+        var answer = await UpToDateCheck.AskEarly(Options, Request, CancellationToken.None);
+
+        Assert.IsNull(answer!.Socket);
+        Assert.AreEqual(FakeDocker.ImageId, answer.Ids![0]);
+        Assert.AreEqual(0, daemon.Requests.Count, string.Join("\n", daemon.Requests));
         CollectionAssert.AreEqual(new[] { "image inspect --format {{.Id}} consumer:latest consumer:1.0 base:1" }, _docker.Invocations.ToArray());
     }
 
