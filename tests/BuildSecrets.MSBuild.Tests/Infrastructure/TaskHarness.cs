@@ -32,8 +32,12 @@ internal sealed class TaskHarness : IDisposable
 
     public BuildDockerImage Task { get; }
 
-    /// <summary>The environment the task sees (not the test process's).</summary>
-    public Dictionary<string, string> Environment { get; } = new() { ["PATH"] = "/nonexistent" };
+    /// <summary>
+    /// The environment the task sees (not the test process's). Its engine is behind a socket that
+    /// does not exist: a publish that changes nothing asks the fake client, never this machine's
+    /// daemon (a test that wants the socket sets DOCKER_HOST).
+    /// </summary>
+    public Dictionary<string, string> Environment { get; } = new() { ["PATH"] = "/nonexistent", ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock" };
 
     private bool _customDockerfile;
 
