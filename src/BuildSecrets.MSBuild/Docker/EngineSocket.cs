@@ -143,17 +143,19 @@ internal static class EngineSocket
     /// name); null when the engine lacks any of them (404), as the client's non-zero exit says.
     /// Throws <see cref="EngineSocketException"/> for any other answer, or none within ten seconds
     /// a request, and for a name with a character a request path would need escaped: the client is
-    /// to be asked then.
+    /// to be asked then. Blocking: it runs on a worker thread of its own (the question is asked
+    /// while the build compares its inputs), and a few kilobytes on a local socket need none of the
+    /// asynchronous machinery that would have to be started first.
     /// </summary>
-    public static Task<IReadOnlyList<string>?> ImageIdsAsync(string socketPath, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
-        ImageIdsAsync(socketPath, names, RequestTimeout, cancellationToken);
+    public static IReadOnlyList<string>? ImageIds(string socketPath, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
+        ImageIds(socketPath, names, RequestTimeout, cancellationToken);
 
     /// <summary>The same, with another time limit for each request (tests).</summary>
-    internal static async Task<IReadOnlyList<string>?> ImageIdsAsync(string socketPath, IReadOnlyList<string> names, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    internal static IReadOnlyList<string>? ImageIds(string socketPath, IReadOnlyList<string> names, TimeSpan requestTimeout, CancellationToken cancellationToken)
     {
         try
         {
-            return await AskAsync(socketPath, names, requestTimeout, cancellationToken);
+            return Ask(socketPath, names, requestTimeout, cancellationToken);
         }
         catch (Exception exception) when (exception is not (OperationCanceledException or EngineSocketException))
         {
@@ -162,7 +164,7 @@ internal static class EngineSocket
         }
     }
 
-    private static async Task<IReadOnlyList<string>?> AskAsync(string socketPath, IReadOnlyList<string> names, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    private static string[]? Ask(string socketPath, IReadOnlyList<string> names, TimeSpan requestTimeout, CancellationToken cancellationToken)
     {
         if (names.FirstOrDefault(n => !IsPlainName(n)) is { } unusual)
         {
@@ -172,7 +174,7 @@ internal static class EngineSocket
         var ids = new string[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
-            var (status, body) = await GetAsync(socketPath, $"/images/{names[i]}/json", requestTimeout, cancellationToken);
+            var (status, body) = Get(socketPath, $"/images/{names[i]}/json", requestTimeout, cancellationToken);
             switch (status)
             {
                 case 404:
@@ -198,26 +200,33 @@ internal static class EngineSocket
 
     /// <summary>
     /// One HTTP/1.0 request on a connection of its own: the daemon closes it after the body (no
-    /// chunked encoding, no keep-alive). The status and the body.
+    /// chunked encoding, no keep-alive). The status and the body. The build's cancellation closes
+    /// the socket, which ends a call waiting on it.
     /// </summary>
-    private static async Task<(int Status, byte[] Body)> GetAsync(string socketPath, string target, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    private static (int Status, byte[] Body) Get(string socketPath, string target, TimeSpan requestTimeout, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(requestTimeout);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var closing = cancellationToken.Register(socket.Dispose);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        socket.SendTimeout = socket.ReceiveTimeout = (int)requestTimeout.TotalMilliseconds;
         try
         {
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
-            using var stream = new NetworkStream(socket, ownsSocket: false);
-            await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.0\r\n\r\n"), timeout.Token);
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            socket.Send(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.0\r\n\r\n"));
             using var response = new MemoryStream();
             var buffer = new byte[16 * 1024];
             int read;
-            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            while ((read = socket.Receive(buffer)) > 0)
             {
                 if (response.Length + read > MostResponseBytes)
                 {
                     throw new EngineSocketException($"the engine's answer is longer than {MostResponseBytes} bytes");
+                }
+
+                if (started.Elapsed > requestTimeout)
+                {
+                    throw TimedOut(requestTimeout, null);
                 }
 
                 response.Write(buffer, 0, read);
@@ -225,11 +234,18 @@ internal static class EngineSocket
 
             return ParseResponse(response.ToArray());
         }
-        catch (OperationCanceledException exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is not EngineSocketException)
         {
-            throw new EngineSocketException($"the engine did not answer within {requestTimeout.TotalSeconds:0.#} seconds", exception);
+            throw new OperationCanceledException("the build was canceled while the engine was asked", exception, cancellationToken);
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            throw TimedOut(requestTimeout, exception);
         }
     }
+
+    private static EngineSocketException TimedOut(TimeSpan requestTimeout, Exception? inner) =>
+        new($"the engine did not answer within {requestTimeout.TotalSeconds:0.#} seconds", inner);
 
     /// <summary>The status and body of an HTTP/1.x response read to its end.</summary>
     private static (int Status, byte[] Body) ParseResponse(byte[] response)

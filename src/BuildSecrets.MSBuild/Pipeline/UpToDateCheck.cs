@@ -133,7 +133,7 @@ internal sealed class UpToDateCheck
                     {
                         try
                         {
-                            return new EngineAnswer(client.Executable, record.Names, await EngineSocket.ImageIdsAsync(socket, record.Names, cancellationToken), socket);
+                            return new EngineAnswer(client.Executable, record.Names, EngineSocket.ImageIds(socket, record.Names, cancellationToken), socket);
                         }
                         catch (EngineSocketException)
                         {

@@ -31,12 +31,12 @@ public sealed class EngineSocketOnEnginesTests
             var client = await engine.RunAsync("image", "inspect", "--format", "{{.Id}}", DockerEngine.BaseImage, _tag);
             Assert.AreEqual(0, client.ExitCode, client.ToString());
 
-            var ids = await EngineSocket.ImageIdsAsync(socket!, [DockerEngine.BaseImage, _tag], CancellationToken.None);
+            var ids = EngineSocket.ImageIds(socket!, [DockerEngine.BaseImage, _tag], CancellationToken.None);
 
             Assert.IsNotNull(ids);
             CollectionAssert.AreEqual(client.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), ids.ToArray());
             StringAssert.StartsWith(ids[0], "sha256:");
-            Assert.IsNull(await EngineSocket.ImageIdsAsync(socket!, [DockerEngine.BaseImage, "buildsecrets-e2e/missing-" + Guid.NewGuid().ToString("N") + ":1"], CancellationToken.None));
+            Assert.IsNull(EngineSocket.ImageIds(socket!, [DockerEngine.BaseImage, "buildsecrets-e2e/missing-" + Guid.NewGuid().ToString("N") + ":1"], CancellationToken.None));
         }
         finally
         {

@@ -234,7 +234,7 @@ public sealed class EngineSocketTests
     }
 
     private static Task<IReadOnlyList<string>?> AskAsync(FakeDaemon daemon, params string[] names) =>
-        EngineSocket.ImageIdsAsync(daemon.SocketPath, names, CancellationToken.None);
+        Task.Run(() => EngineSocket.ImageIds(daemon.SocketPath, names, CancellationToken.None));
 
     [TestMethod]
     public async Task Each_name_is_asked_with_one_HTTP_1_0_request_and_the_ids_come_in_order()
@@ -320,9 +320,9 @@ public sealed class EngineSocketTests
         bound.Bind(new UnixDomainSocketEndPoint(path));
 
         Assert.IsTrue(File.Exists(path), "a socket file exists as a file does");
-        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => EngineSocket.ImageIdsAsync(path, ["consumer:latest"], CancellationToken.None));
-        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => EngineSocket.ImageIdsAsync(Path.Combine(_folder, "none.sock"), ["consumer:latest"], CancellationToken.None));
-        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => EngineSocket.ImageIdsAsync(Path.Combine(_folder, new string('s', 200) + ".sock"), ["consumer:latest"], CancellationToken.None), "a path too long for a socket");
+        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => Task.Run(() => EngineSocket.ImageIds(path, ["consumer:latest"], CancellationToken.None)));
+        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => Task.Run(() => EngineSocket.ImageIds(Path.Combine(_folder, "none.sock"), ["consumer:latest"], CancellationToken.None)));
+        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => Task.Run(() => EngineSocket.ImageIds(Path.Combine(_folder, new string('s', 200) + ".sock"), ["consumer:latest"], CancellationToken.None)), "a path too long for a socket");
     }
 
     [TestMethod]
@@ -347,7 +347,7 @@ public sealed class EngineSocketTests
         using var daemon = FakeDaemon.Start(_ => FakeDaemon.Silence);
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
-        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => EngineSocket.ImageIdsAsync(daemon.SocketPath, ["consumer:latest"], TimeSpan.FromMilliseconds(200), CancellationToken.None));
+        await Assert.ThrowsExactlyAsync<EngineSocketException>(() => Task.Run(() => EngineSocket.ImageIds(daemon.SocketPath, ["consumer:latest"], TimeSpan.FromMilliseconds(200), CancellationToken.None)));
 
         Assert.IsTrue(watch.Elapsed < TimeSpan.FromSeconds(5), watch.Elapsed.ToString());
     }
@@ -358,6 +358,6 @@ public sealed class EngineSocketTests
         using var daemon = FakeDaemon.Start(_ => FakeDaemon.Silence);
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => EngineSocket.ImageIdsAsync(daemon.SocketPath, ["consumer:latest"], cancellation.Token));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => Task.Run(() => EngineSocket.ImageIds(daemon.SocketPath, ["consumer:latest"], cancellation.Token)));
     }
 }
