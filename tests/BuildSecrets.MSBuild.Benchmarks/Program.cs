@@ -36,7 +36,7 @@ if (args.Length == 5 && args[0] == "context-check")
     };
     var home = Path.GetFullPath(args[4]);
     var log = new CountingLog();
-    var prevention = new LeakPrevention(log, new ImageBuildOptions { GetEnvironmentVariable = name => name == "HOME" ? home : null });
+    var prevention = new LeakPrevention(log, SecretRotation.ForUser(name => name == "HOME" ? home : null, windows: false));
     var checkWatch = Stopwatch.StartNew();
     prevention.Run(request, [new DeclaredSecret("bench", new ValueSecretSource(secret))], new Dictionary<string, byte[]> { ["bench"] = System.Text.Encoding.UTF8.GetBytes(secret) });
     checkWatch.Stop();

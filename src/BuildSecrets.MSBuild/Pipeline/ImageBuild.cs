@@ -67,7 +67,7 @@ internal sealed class ImageBuild(IBuildLog log, ImageBuildOptions options)
         var redactor = SecretRedactor.For(values);
 
         // 3. Check before the build: refuse what would leak.
-        if (new LeakPrevention(log, options).Run(request, input.Secrets, values) is not { } dockerfile)
+        if (new LeakPrevention(log, rotation).Run(request, input.Secrets, values) is not { } dockerfile)
         {
             return null;
         }

@@ -15,7 +15,7 @@ namespace BuildSecrets.MSBuild.Pipeline;
 /// says of the declared secrets. Of the context it searches only the files the Dockerfile can take,
 /// and of those only the ones that changed since the last clean check (<see cref="ContextCheckRecord"/>).
 /// </summary>
-internal sealed class LeakPrevention(IBuildLog log, ImageBuildOptions options)
+internal sealed class LeakPrevention(IBuildLog log, SecretRotation? rotation)
 {
     /// <summary>What the last run read of the context and left unread as unchanged (the log says it too; the benchmark prints it).</summary>
     public CleanFiles ContextFilesRead { get; private set; } = CleanFiles.None();
@@ -27,7 +27,7 @@ internal sealed class LeakPrevention(IBuildLog log, ImageBuildOptions options)
         var ignore = DockerIgnoreMatcher.Load(request.Context, request.Dockerfile);
         var searchable = values.Select(v => SearchableSecret.Of(v.Key, v.Value)).ToArray();
         var sources = dockerfile.ContextSources();
-        var record = ContextCheckRecord.For(request.ImageIdFile, request.Context, SecretRotation.ForUser(options.GetEnvironmentVariable, options.Windows), values);
+        var record = ContextCheckRecord.For(request.ImageIdFile, request.Context, rotation, values);
         var files = ContextFilesRead = record.Load();
         var found = LeakPrecheck.Check(request, secrets, searchable, ignore, sources, files);
         log.Detail("BuildSecrets: searched {0} file(s) of the build context ({1}) for the secrets' values; {2} file(s) unchanged since the last clean check were not read again.",

@@ -1,3 +1,4 @@
+using BuildSecrets.MSBuild.Docker;
 using BuildSecrets.MSBuild.Model;
 using BuildSecrets.MSBuild.Pipeline;
 using BuildSecrets.MSBuild.Secrets;
@@ -68,7 +69,7 @@ public sealed class ContextCheckTests
             secrets.Add(new DeclaredSecret(id, new ValueSecretSource(other)));
         }
 
-        var prevention = new LeakPrevention(_log, Options);
+        var prevention = new LeakPrevention(_log, SecretRotation.ForUser(Options.GetEnvironmentVariable, Options.Windows));
         prevention.Run(Request, secrets, values);
         Assert.IsFalse(_log.Messages.Any(m => m.Text.Contains(value, StringComparison.Ordinal)), "a value reached the log");
         return (_log.Diagnostics.Where(d => d.Code != "BSEC4007").Select(d => d.Code).ToArray(), prevention.ContextFilesRead.FilesRead, prevention.ContextFilesRead.FilesSkipped);
@@ -146,7 +147,7 @@ public sealed class ContextCheckTests
     {
         WriteContextFile("App/clean.txt", "clean\n");
         _log = new RecordingLog();
-        var prevention = new LeakPrevention(_log, new ImageBuildOptions { GetEnvironmentVariable = _ => null });
+        var prevention = new LeakPrevention(_log, SecretRotation.ForUser(_ => null, windows: false));
 
         Assert.IsNotNull(prevention.Run(Request, [new DeclaredSecret("token", new ValueSecretSource(Canary))], new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) }));
         Assert.IsFalse(File.Exists(RecordFile));

@@ -114,7 +114,7 @@ public sealed class PipelineStageTests
         var request = Request() with { BuildArgs = [new BuildArgument("TOKEN_ARG", "prefix-" + Canary)] };
         var secrets = new[] { Declared("token", new EnvironmentSecretSource("TOKEN", _ => Canary)) };
 
-        Assert.IsNull(new LeakPrevention(_log, Options).Run(request, secrets, new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) }));
+        Assert.IsNull(new LeakPrevention(_log, SecretRotation.ForUser(Options.GetEnvironmentVariable, Options.Windows)).Run(request, secrets, new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) }));
         CollectionAssert.AreEqual(new[] { "BSEC4003" }, _log.Codes.ToArray());
     }
 
@@ -123,7 +123,7 @@ public sealed class PipelineStageTests
     {
         var secrets = new[] { Declared("token", new EnvironmentSecretSource("TOKEN", _ => Canary)) };
 
-        var dockerfile = new LeakPrevention(_log, Options).Run(Request(), secrets, new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) });
+        var dockerfile = new LeakPrevention(_log, SecretRotation.ForUser(Options.GetEnvironmentVariable, Options.Windows)).Run(Request(), secrets, new Dictionary<string, byte[]> { ["token"] = Bytes(Canary) });
 
         Assert.IsNotNull(dockerfile);
         Assert.AreEqual("token", dockerfile.SecretMounts.Single().Id);
