@@ -59,9 +59,15 @@ internal static class BuildRecords
             text.Append(field.Key).Append('=').Append(field.Value.Replace("\\", "\\\\").Replace("\r", "\\r").Replace("\n", "\\n")).Append('\n');
         }
 
+        return TryWrite(path, text.ToString());
+    }
+
+    /// <summary>Writes a record that only saves time: when obj/ cannot be written, the build goes on without it (false).</summary>
+    public static bool TryWrite(string path, string text)
+    {
         try
         {
-            Write(path, text.ToString());
+            Write(path, text);
             return true;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)

@@ -54,15 +54,6 @@ internal sealed class ContextCheckRecord
         }
 
         var lines = files.Clean.Select(s => s.ToLine()).Where(l => l is not null);
-        try
-        {
-            BuildRecords.Write(_path, string.Join("\n", new[] { _header }.Concat(lines!)) + "\n");
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        BuildRecords.TryWrite(_path, string.Join("\n", new[] { _header }.Concat(lines!)) + "\n");
     }
 }
