@@ -13,10 +13,11 @@ namespace BuildSecrets.MSBuild.Pipeline;
 internal sealed record EarlyDecision(Engine Engine, UpToDateCheck Check, string? ImageId);
 
 /// <summary>
-/// What the engine said of image names: their ids in the order asked, or null when it lacked any;
-/// asked through its unix socket (<see cref="Socket"/>), or through the client when that is null.
+/// What the engine said of the image names a record lists (<paramref name="Recorded"/>, as it was
+/// read to ask): their ids in the order asked, or null when it lacked any; asked through its unix
+/// socket (<see cref="Socket"/>), or through the client when that is null.
 /// </summary>
-internal sealed record EngineAnswer(string Client, IReadOnlyList<string> Names, IReadOnlyList<string>? Ids, string? Socket = null);
+internal sealed record EngineAnswer(string Client, UpToDateCheck.Entry Recorded, IReadOnlyList<string>? Ids, string? Socket = null);
 
 /// <summary>
 /// A publish that changes nothing builds nothing, as MSBuild skips a target whose inputs are older
@@ -37,7 +38,7 @@ internal sealed class UpToDateCheck
     private const string Header = "buildsecrets up-to-date 1";
 
     /// <summary>One record: the inputs' key, the image and base image ids, and the names to ask the engine about.</summary>
-    private sealed record Entry(string Key, string ImageId, string BaseId, IReadOnlyList<string> Names);
+    internal sealed record Entry(string Key, string ImageId, string BaseId, IReadOnlyList<string> Names);
     private const string RecordName = "up-to-date";
 
     private readonly string? _path;
@@ -133,7 +134,7 @@ internal sealed class UpToDateCheck
                     {
                         try
                         {
-                            return new EngineAnswer(client.Executable, record.Names, EngineSocket.ImageIds(socket, record.Names, cancellationToken), socket);
+                            return new EngineAnswer(client.Executable, record, EngineSocket.ImageIds(socket, record.Names, cancellationToken), socket);
                         }
                         catch (EngineSocketException)
                         {
@@ -142,7 +143,7 @@ internal sealed class UpToDateCheck
                     }
 #endif
 
-                    return new EngineAnswer(client.Executable, record.Names, await client.ImageIdsAsync(record.Names, cancellationToken));
+                    return new EngineAnswer(client.Executable, record, await client.ImageIdsAsync(record.Names, cancellationToken));
                 }
                 catch (Exception)
                 {
@@ -224,13 +225,14 @@ internal sealed class UpToDateCheck
         var baseImage = ImageBuilder.BaseImageOf(request, dockerfile);
         var check = For(request, secrets, values, rotation, engine, dockerfile, baseImage);
         var warnings = LeakPrecheck.CheckDockerfile(dockerfile, request.Dockerfile, secrets);
+        // The record the question was asked from is the one compared with: it is not read again.
         var answer = await asking;
         var imageId = answer is not null
             && answer.Client == engine.Client.Executable
-            && answer.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
+            && answer.Recorded.Names.SequenceEqual(NamesToAsk(check._references, baseImage), StringComparer.Ordinal)
             && !warnings.Any(w => w.Severity == Severity.Error)
-            && check.Recorded() is { } recorded
-                ? check.Match(recorded, answer.Ids)
+            && check.IsKeyOf(answer.Recorded)
+                ? check.Match(answer.Recorded, answer.Ids)
                 : null;
         if (imageId is not null && answer is not null)
         {
@@ -273,7 +275,10 @@ internal sealed class UpToDateCheck
     }
 
     /// <summary>The last proven build's record when its inputs were these, or null.</summary>
-    private Entry? Recorded() => _path is not null && ReadRecord(_path) is { } record && record.Key == _key ? record : null;
+    private Entry? Recorded() => _path is not null && ReadRecord(_path) is { } record && IsKeyOf(record) ? record : null;
+
+    /// <summary>Whether a record is of a build with these inputs (never for a build that is not to be skipped).</summary>
+    private bool IsKeyOf(Entry record) => _path is not null && record.Key == _key;
 
     /// <summary>What a record holds (as <see cref="Record"/> writes it), or null when there is none or it is not one.</summary>
     private static Entry? ReadRecord(string path)
